@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+import { createContext, type CommandFn } from './context.js';
+import { describeError } from './errors.js';
+import { HelpShown } from './args.js';
+
+type Loader = () => Promise<{ default: CommandFn }>;
+
+/** One module per command, loaded only when that command runs. */
+const COMMANDS: Record<string, Loader> = {
+  images: () => import('./commands/images.js'),
+  rmi: () => import('./commands/rmi.js'),
+  tag: () => import('./commands/tag.js'),
+  inspect: () => import('./commands/inspect.js'),
+  'image inspect': () => import('./commands/inspect.js'),
+  history: () => import('./commands/history.js'),
+  import: () => import('./commands/import.js'),
+  load: () => import('./commands/load.js'),
+  save: () => import('./commands/save.js'),
+  'image prune': () => import('./commands/image-prune.js'),
+  'system df': () => import('./commands/system-df.js'),
+  'system prune': () => import('./commands/system-prune.js'),
+  'system check': () => import('./commands/system-check.js'),
+  'system gc': () => import('./commands/system-gc.js'),
+  copy: () => import('./commands/copy.js'),
+  version: () => import('./commands/version.js'),
+};
+
+const ALIASES: Record<string, string> = {
+  'image ls': 'images',
+  'image list': 'images',
+  'image rm': 'rmi',
+  'image remove': 'rmi',
+  'image history': 'history',
+  'image tag': 'tag',
+  'image import': 'import',
+  'image load': 'load',
+  'image save': 'save',
+};
+
+const GROUPS = new Set(['image', 'system', 'container', 'builder', 'buildx']);
+
+function usage(): string {
+  return [
+    '',
+    'Usage:  berth [OPTIONS] COMMAND',
+    '',
+    'A daemonless, Docker-compatible container image engine',
+    '',
+    'Options:',
+    '      --root string   Store root (default /var/lib/berth as root, else $XDG_DATA_HOME/berth; env BERTH_ROOT)',
+    '  -v, --version       Print version information and quit',
+    '',
+    'Commands:',
+    '  copy        Copy an image between transports (docker://, docker-archive:, oci:, oci-archive:, berth:)',
+    '  history     Show the history of an image',
+    '  images      List images',
+    '  import      Import the contents from a tarball to create a filesystem image',
+    '  inspect     Return low-level information on images',
+    '  load        Load an image from a tar archive or STDIN',
+    '  rmi         Remove one or more images',
+    '  save        Save one or more images to a tar archive (streamed to STDOUT by default)',
+    '  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+    '  version     Show the berth version information',
+    '',
+    'Management Commands:',
+    '  image       Manage images',
+    '  system      Manage berth (check, df, gc, prune)',
+    '',
+    "Run 'berth COMMAND --help' for more information on a command.",
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let root: string | undefined;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--root') root = argv[++i];
+    else if (a.startsWith('--root=')) root = a.slice(7);
+    else if (a === '-v' || a === '--version') argv.splice(i, 1, 'version', '--short'), i--;
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write(usage());
+      return 0;
+    } else if (a.startsWith('-')) {
+      process.stderr.write(`unknown flag: ${a}\nSee 'berth --help'.\n`);
+      return 125;
+    } else break;
+  }
+  if (root === undefined && argv.includes('--root')) {
+    process.stderr.write(`flag needs an argument: --root\nSee 'berth --help'.\n`);
+    return 125;
+  }
+  const rest = argv.slice(i);
+  if (rest.length === 0) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  let name = rest[0]!;
+  let args = rest.slice(1);
+  if (GROUPS.has(name)) {
+    if (args.length === 0 || args[0]!.startsWith('-')) {
+      process.stdout.write(usage());
+      return 0;
+    }
+    name = `${name} ${args[0]}`;
+    args = args.slice(1);
+  }
+  name = ALIASES[name] ?? name;
+  const loader = COMMANDS[name];
+  if (!loader) {
+    process.stderr.write(`berth: '${name}' is not a berth command.\nSee 'berth --help'\n`);
+    return 1;
+  }
+  const ctx = createContext(root);
+  try {
+    const mod = await loader();
+    const code = (await mod.default(args, ctx)) ?? 0;
+    await ctx.out.drain();
+    return code;
+  } catch (err) {
+    if (err instanceof HelpShown) return 0;
+    await ctx.out.drain();
+    const { text, code } = describeError(err);
+    process.stderr.write(text + '\n');
+    if (process.env.BERTH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return code;
+  } finally {
+    ctx.dispose();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`Error: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

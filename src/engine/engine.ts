@@ -1,0 +1,34 @@
+import { Store } from '../store/store.js';
+import { defaultRoot } from '../store/paths.js';
+
+export interface EngineOptions {
+  /** Store root; defaults to $BERTH_ROOT, /var/lib/berth as root, else $XDG_DATA_HOME/berth. */
+  root?: string;
+}
+
+/**
+ * The engine: the operations users name, over one store. The store is opened on first use, so a
+ * command that needs no store costs nothing.
+ */
+export class EngineCore {
+  readonly root: string;
+  private _store: Store | undefined;
+
+  constructor(opts: EngineOptions = {}) {
+    this.root = opts.root ?? defaultRoot();
+  }
+
+  get store(): Store {
+    this._store ??= Store.open(this.root);
+    return this._store;
+  }
+
+  get storeOpened(): boolean {
+    return this._store !== undefined;
+  }
+
+  close(): void {
+    this._store?.close();
+    this._store = undefined;
+  }
+}

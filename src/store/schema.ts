@@ -1,0 +1,103 @@
+/**
+ * The store's schema, as an ordered list of migrations. `PRAGMA user_version` records how many
+ * have been applied; each runs in its own transaction. Never edit a released migration: add one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: initial schema
+  `
+  CREATE TABLE blobs (
+    digest     TEXT PRIMARY KEY,
+    size       INTEGER NOT NULL,
+    created    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  -- One row per layer stack: chain_id identifies the layer on top of its parents.
+  CREATE TABLE layers (
+    chain_id   TEXT PRIMARY KEY,
+    diff_id    TEXT NOT NULL,
+    parent     TEXT,
+    size       INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX layers_parent ON layers(parent);
+  CREATE INDEX layers_diff ON layers(diff_id);
+
+  -- The stored representations (uncompressed, gzip, zstd) of a layer's diff.
+  CREATE TABLE layer_blobs (
+    diff_id    TEXT NOT NULL,
+    blob       TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    PRIMARY KEY (diff_id, blob)
+  ) WITHOUT ROWID;
+  CREATE INDEX layer_blobs_blob ON layer_blobs(blob);
+
+  CREATE TABLE images (
+    id         TEXT PRIMARY KEY,
+    created    INTEGER NOT NULL,
+    size       INTEGER NOT NULL,
+    parent     TEXT,
+    top_layer  TEXT,
+    os         TEXT NOT NULL,
+    arch       TEXT NOT NULL,
+    variant    TEXT,
+    labels     TEXT,
+    added      INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX images_parent ON images(parent);
+  CREATE INDEX images_created ON images(created);
+  CREATE INDEX images_top_layer ON images(top_layer);
+
+  CREATE TABLE image_layers (
+    image_id   TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    chain_id   TEXT NOT NULL,
+    PRIMARY KEY (image_id, position)
+  ) WITHOUT ROWID;
+  CREATE INDEX image_layers_chain ON image_layers(chain_id);
+
+  -- Manifests (and indexes) kept for an image, e.g. as pulled from a registry.
+  CREATE TABLE image_manifests (
+    image_id   TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    PRIMARY KEY (image_id, digest)
+  ) WITHOUT ROWID;
+  CREATE INDEX image_manifests_digest ON image_manifests(digest);
+
+  -- Tags (tag NOT NULL) and digest references (digest NOT NULL), by canonical name.
+  CREATE TABLE refs (
+    name       TEXT PRIMARY KEY,
+    repo       TEXT NOT NULL,
+    tag        TEXT,
+    digest     TEXT,
+    image_id   TEXT NOT NULL,
+    created    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX refs_image ON refs(image_id);
+  CREATE INDEX refs_repo ON refs(repo);
+
+  CREATE TABLE leases (
+    id         TEXT PRIMARY KEY,
+    pid        INTEGER NOT NULL,
+    start_time TEXT NOT NULL,
+    expires    INTEGER NOT NULL,
+    created    INTEGER NOT NULL,
+    purpose    TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  -- What a lease protects: kind is blob, layer, image, ingest or snapshot.
+  CREATE TABLE lease_resources (
+    lease_id   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    PRIMARY KEY (lease_id, kind, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX lease_resources_key ON lease_resources(kind, key);
+
+  -- Files whose metadata is gone; unlinked by the sweep once nothing claims them again.
+  CREATE TABLE trash (
+    kind       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+  ) WITHOUT ROWID;
+  `,
+];
