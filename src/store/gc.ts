@@ -15,6 +15,8 @@ export interface Candidates {
 export interface Collected {
   /** Chain IDs of layers whose last user went away, top first. */
   layers: Digest[];
+  /** Sum of the content sizes of those layers (what Docker reports as reclaimed). */
+  layerBytes: number;
   blobs: Digest[];
   /** Bytes of blob files queued for unlinking. */
   bytes: number;
@@ -37,7 +39,9 @@ export class GarbageCollector {
   ) {
     const p = <T = unknown>(sql: string) => db.prepare<unknown[], T>(sql);
     this.s = {
-      layer: p<{ diff_id: Digest; parent: Digest | null }>('SELECT diff_id, parent FROM layers WHERE chain_id = ?'),
+      layer: p<{ diff_id: Digest; parent: Digest | null; size: number }>(
+        'SELECT diff_id, parent, size FROM layers WHERE chain_id = ?',
+      ),
       layerUsedByImage: p<number>('SELECT 1 FROM image_layers WHERE chain_id = ? LIMIT 1'),
       layerHasChild: p<number>('SELECT 1 FROM layers WHERE parent = ? LIMIT 1'),
       leased: p<number>('SELECT 1 FROM lease_resources WHERE kind = ? AND key = ? LIMIT 1'),
@@ -65,7 +69,7 @@ export class GarbageCollector {
 
   /** Collects the given candidates if nothing uses them any more. Joins the caller's tx. */
   collect(c: Candidates): Collected {
-    const result: Collected = { layers: [], blobs: [], bytes: 0 };
+    const result: Collected = { layers: [], layerBytes: 0, blobs: [], bytes: 0 };
     const blobCandidates = new Set<Digest>(c.blobs ?? []);
     const layerQueue = [...(c.layers ?? [])];
     const seenLayers = new Set<Digest>();
@@ -80,6 +84,7 @@ export class GarbageCollector {
       if (this.s.layerHasChild.get(chain) !== undefined) continue;
       this.s.deleteLayer.run(chain);
       result.layers.push(chain);
+      result.layerBytes += row.size;
       if (this.s.diffStillUsed.get(row.diff_id) === undefined) {
         for (const b of this.s.blobsOfDiff.all(row.diff_id)) blobCandidates.add(b.blob);
         this.s.deleteLayerBlobs.run(row.diff_id);
@@ -135,7 +140,7 @@ export class GarbageCollector {
            UNION SELECT key FROM lease_resources WHERE kind = 'blob')`,
       )
       .all() as { digest: Digest; size: number }[];
-    const result: Collected = { layers: deadLayers, blobs: [], bytes: 0 };
+    const result: Collected = { layers: deadLayers, layerBytes: 0, blobs: [], bytes: 0 };
     for (const b of dead) {
       this.s.deleteBlob.run(b.digest);
       this.s.trash.run('blob', b.digest);

@@ -28,6 +28,7 @@ export interface LayerRow {
   diff_id: Digest;
   parent: Digest | null;
   size: number;
+  tar_size: number;
 }
 
 export interface LayerBlobRow {
@@ -65,7 +66,7 @@ function prepareQueries(db: DB) {
       ),
       deleteImageManifests: p('DELETE FROM image_manifests WHERE image_id = ?'),
       layer: p<LayerRow>('SELECT * FROM layers WHERE chain_id = ?'),
-      insertLayer: p('INSERT OR IGNORE INTO layers (chain_id, diff_id, parent, size) VALUES (?, ?, ?, ?)'),
+      insertLayer: p('INSERT OR IGNORE INTO layers (chain_id, diff_id, parent, size, tar_size) VALUES (?, ?, ?, ?, ?)'),
       layerBlobs: p<LayerBlobRow>('SELECT * FROM layer_blobs WHERE diff_id = ?'),
       insertLayerBlob: p('INSERT OR IGNORE INTO layer_blobs (diff_id, blob, media_type) VALUES (?, ?, ?)'),
       ref: p<RefRow>('SELECT * FROM refs WHERE name = ?'),

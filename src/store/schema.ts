@@ -16,7 +16,8 @@ export const MIGRATIONS: readonly string[] = [
     chain_id   TEXT PRIMARY KEY,
     diff_id    TEXT NOT NULL,
     parent     TEXT,
-    size       INTEGER NOT NULL
+    size       INTEGER NOT NULL,
+    tar_size   INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX layers_parent ON layers(parent);
   CREATE INDEX layers_diff ON layers(diff_id);

@@ -14,6 +14,8 @@ export interface NewLayer {
   diffId: Digest;
   /** Size of the layer's content as Docker counts it (regular files and links, hardlinks once). */
   size: number;
+  /** Length in bytes of the uncompressed layer tar. */
+  tarSize: number;
   /** Stored representations of this layer (the uncompressed tar and/or compressed forms). */
   blobs: { digest: Digest; mediaType: string }[];
 }
@@ -105,7 +107,7 @@ export class Store {
     if (!this.content.has(img.id)) throw new BerthError('internal', `config blob ${img.id} is not stored`);
     const chains = chainIds(img.layers.map((l) => l.diffId));
     img.layers.forEach((l, i) => {
-      q.insertLayer.run(chains[i], l.diffId, i === 0 ? null : chains[i - 1], l.size);
+      q.insertLayer.run(chains[i], l.diffId, i === 0 ? null : chains[i - 1], l.size, l.tarSize);
       for (const b of l.blobs) q.insertLayerBlob.run(l.diffId, b.digest, b.mediaType);
     });
     const size = img.layers.reduce((n, l) => n + l.size, 0);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up everything berth and its test suite need on a fresh Debian 12 machine (run as root):
+# system packages, npm dependencies (native addons compile here), the build, and `berth` on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(busybox-static skopeo docker-registry crun runc xz-utils bzip2 zstd apache2-utils openssl iproute2 git ca-certificates)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install.sh: missing packages (${missing[*]}); run as root" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The registry package starts a service on :5000; berth's tests start their own registries.
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  pkill -f '/usr/bin/docker-registry serve /etc/docker/registry' 2>/dev/null || true
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent
+
+bin=/usr/local/bin/berth
+if [ "$(id -u)" -eq 0 ] && [ "$(readlink -f "$bin" 2>/dev/null)" != "$PWD/dist/src/cli/main.js" ]; then
+  ln -sf "$PWD/dist/src/cli/main.js" "$bin"
+fi
+chmod +x dist/src/cli/main.js
