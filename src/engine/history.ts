@@ -2,7 +2,7 @@ import type { EngineCore } from './engine.js';
 import type { HistoryItem } from './types.js';
 import { resolveImage } from './resolve.js';
 import { readImageConfig, createdSeconds } from './image-config.js';
-import { familiarRef } from './familiar.js';
+import { familiarRef } from '../image/familiar.js';
 import { chainIds } from '../image/digest.js';
 import { corrupt } from '../image/errors.js';
 

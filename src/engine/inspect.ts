@@ -1,7 +1,7 @@
 import type { EngineCore } from './engine.js';
 import { resolveImage } from './resolve.js';
 import { readImageConfig, fullContainerConfig, goTime, goTimeFromMs } from './image-config.js';
-import { familiarRef } from './familiar.js';
+import { familiarRef } from '../image/familiar.js';
 
 /** Docker's image inspect object (API 1.41 field order). */
 export interface ImageInspect {

@@ -1,7 +1,7 @@
 import type { EngineCore } from './engine.js';
 import type { ImageSummary } from './types.js';
 import { validateFilters, matchLabels, parseTimestamp, type Filters } from './filters.js';
-import { familiarRef, familiarRepo } from './familiar.js';
+import { familiarRef, familiarRepo } from '../image/familiar.js';
 import { resolveImage } from './resolve.js';
 import { pathMatch, BadPatternError } from '../image/path-match.js';
 import { invalidArgument } from '../image/errors.js';

@@ -4,7 +4,7 @@ import type { Store } from '../store/store.js';
 import { BerthError, conflict } from '../image/errors.js';
 import { shortId, type Digest } from '../image/digest.js';
 import { lookupImage, NoSuchImage, displayRef } from './resolve.js';
-import { familiarRef } from './familiar.js';
+import { familiarRef } from '../image/familiar.js';
 import type { RefRow } from '../store/metadata.js';
 import { containersUsing } from './containers-using.js';
 import type { Collected } from '../store/gc.js';

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/metadata.js';
-import { notFound, invalidArgument, BerthError } from '../image/errors.js';
+import { invalidArgument, BerthError } from '../image/errors.js';
 import { parseUserReference, type UserRef } from './refs.js';
 
 export class NoSuchImage extends BerthError {
@@ -28,16 +28,9 @@ export interface Resolved {
 
 export function lookupImage(store: Store, input: string): Resolved | undefined {
   const meta = store.meta;
-  let ref: UserRef;
-  try {
-    ref = parseUserReference(input);
-  } catch (err) {
-    if (/^[a-f0-9]{1,64}$/i.test(input) || input.startsWith('sha256:')) ref = { kind: 'id', id: input };
-    else throw err;
-  }
+  const ref: UserRef = parseUserReference(input);
   if (ref.kind === 'id') {
-    const full = ref.id.startsWith('sha256:') ? ref.id : 'sha256:' + ref.id;
-    const img = meta.image(full);
+    const img = meta.image(ref.id);
     return img ? { image: img } : undefined;
   }
   const row = meta.q.ref.get(ref.canonical);
@@ -63,10 +56,4 @@ export function displayRef(input: string): string {
   } catch {
     return input;
   }
-}
-
-export function requireImage(store: Store, input: string): Resolved {
-  const r = lookupImage(store, input);
-  if (!r) throw notFound(`No such image: ${displayRef(input)}`);
-  return r;
 }

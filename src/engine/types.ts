@@ -29,10 +29,4 @@ export interface PruneReport {
   SpaceReclaimed: number;
 }
 
-/** Progress events emitted by long operations; the CLI renders them, the API streams them. */
-export type ProgressEvent =
-  | { kind: 'status'; id?: string; status: string }
-  | { kind: 'progress'; id: string; action: string; current: number; total?: number }
-  | { kind: 'message'; text: string };
-
-export type ProgressFn = (e: ProgressEvent) => void;
+export type { ProgressEvent, ProgressFn } from '../image/progress.js';

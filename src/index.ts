@@ -1,0 +1,65 @@
+/**
+ * berth as a library: `import { Engine } from 'berth'`. Each method runs the same engine
+ * operation as the matching CLI command, on the same store, with the same guarantees.
+ */
+import { EngineCore, type EngineOptions } from './engine/engine.js';
+import type { ImageSummary, DeleteItem, HistoryItem, PruneReport } from './engine/types.js';
+import type { ImageInspect } from './engine/inspect.js';
+import type { CheckReport } from './engine/check.js';
+import { parseFilters } from './engine/filters.js';
+
+export type { EngineOptions, ImageSummary, DeleteItem, HistoryItem, PruneReport, ImageInspect, CheckReport };
+export { BerthError, type ErrorKind } from './image/errors.js';
+
+export interface ListImagesOptions {
+  all?: boolean;
+  /** Docker filters as `name=value` strings, e.g. `['dangling=true', 'label=a=b']`. */
+  filters?: string[];
+}
+
+export class Engine {
+  readonly core: EngineCore;
+
+  constructor(opts: EngineOptions = {}) {
+    this.core = new EngineCore(opts);
+  }
+
+  async images(opts: ListImagesOptions = {}): Promise<ImageSummary[]> {
+    const { listImages } = await import('./engine/list.js');
+    return listImages(this.core, { all: opts.all, filters: parseFilters(opts.filters ?? []) });
+  }
+
+  async inspect(image: string): Promise<ImageInspect> {
+    const { inspectImage } = await import('./engine/inspect.js');
+    return inspectImage(this.core, image);
+  }
+
+  async history(image: string): Promise<HistoryItem[]> {
+    const { imageHistory } = await import('./engine/history.js');
+    return imageHistory(this.core, image);
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    const { tagImage } = await import('./engine/tag.js');
+    tagImage(this.core, source, target);
+  }
+
+  async remove(image: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<DeleteItem[]> {
+    const { removeImage } = await import('./engine/remove.js');
+    return removeImage(this.core, image, opts);
+  }
+
+  async prune(opts: { filters?: string[] } = {}): Promise<PruneReport> {
+    const { pruneImages } = await import('./engine/prune.js');
+    return pruneImages(this.core, parseFilters(opts.filters ?? []));
+  }
+
+  async check(opts: { repair?: boolean } = {}): Promise<CheckReport> {
+    const { checkStore } = await import('./engine/check.js');
+    return checkStore(this.core, opts);
+  }
+
+  close(): void {
+    this.core.close();
+  }
+}
