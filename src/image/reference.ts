@@ -683,9 +683,11 @@ class BadPatternError extends BerthError {
 
 /**
  * Go's `path.Match` (shell patterns: `*` and `?` never cross `/`, `[...]`/`[^...]` classes with
- * ranges, `\` escapes; the whole pattern is checked for syntax even after a mismatch).
+ * ranges, `\` escapes; the whole pattern is checked for syntax even after a mismatch, and a
+ * malformed one throws `syntax error in pattern`). Exported for {@link familiarMatch}'s callers
+ * and tests.
  */
-function goPathMatch(pattern: string, name: string): boolean {
+export function goPathMatch(pattern: string, name: string): boolean {
   const p = Array.from(pattern);
   const s = Array.from(name);
   let pi = 0;
