@@ -29,8 +29,8 @@ export function suggest(val: string, options: readonly string[], caseSensitive: 
   if (!caseSensitive) val = toLower(val);
   let match = '';
   let minDist = 3;
-  // BuildKit walks a Go map (random order); a sorted walk makes ties deterministic.
-  for (let opt of [...options].sort()) {
+  // On a tie the first option wins (BuildKit's order is random where it passes a Go map).
+  for (let opt of options) {
     if (!caseSensitive) opt = toLower(opt);
     if (val === opt) return '';
     const dist = levenshtein(val, opt);
