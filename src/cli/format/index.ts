@@ -22,6 +22,7 @@ export {
   GoNil,
   goFloat,
   goFunc,
+  goFuncValue,
   goMap,
   goStruct,
   type GoFunc,

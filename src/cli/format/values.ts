@@ -53,10 +53,21 @@ export interface GoFunc {
   /** Element type of a trailing variadic parameter. */
   readonly variadic?: ParamType;
   readonly fn: (...args: never[]) => unknown;
+  /**
+   * As an object property: true for a method (`.F` calls it), false for a field of func type
+   * (`.F` yields the function, e.g. for `call`). Plain JS function properties are methods.
+   */
+  readonly method: boolean;
 }
 
+/** A typed template function, or a typed method when used as an object property. */
 export function goFunc(params: readonly ParamType[], fn: (...args: never[]) => unknown, variadic?: ParamType): GoFunc {
-  return { [GO_FUNC]: true, params, variadic, fn };
+  return { [GO_FUNC]: true, params, variadic, fn, method: true };
+}
+
+/** A func-typed field value: `.F` yields it rather than calling it (use with `call`). */
+export function goFuncValue(params: readonly ParamType[], fn: (...args: never[]) => unknown, variadic?: ParamType): GoFunc {
+  return { [GO_FUNC]: true, params, variadic, fn, method: false };
 }
 
 export function isGoFunc(v: unknown): v is GoFunc {

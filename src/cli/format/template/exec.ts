@@ -10,6 +10,7 @@ import {
   isTrue,
   kindOf,
   mapEntries,
+  isGoFunc,
   type ParamType,
 } from '../values.js';
 import { canBeNil, isTemplateFunc, paramTypeName, toSpec, type FuncSpec } from './funcspec.js';
@@ -360,7 +361,9 @@ class State {
       const obj = receiver as Record<string, unknown>;
       if (fieldName in obj && !(fieldName in Object.prototype)) {
         const value = obj[fieldName];
-        if (isTemplateFunc(value)) return this.evalCall(dot, toSpec(value, obj), false, node, fieldName, args, final);
+        if (isTemplateFunc(value) && (!isGoFunc(value) || value.method)) {
+          return this.evalCall(dot, toSpec(value, obj), false, node, fieldName, args, final);
+        }
         if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
         return value;
       }
@@ -560,10 +563,23 @@ export function mapIndex(m: Val, key: string): Val {
   return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 
-/** Zero value of a map's element type, inferred from its values: "" for string maps, else nil. */
+/**
+ * Zero value of a map's element type, inferred from its values ("" for a map of strings, 0 for
+ * ints, ...); nil (an interface{} zero) when the values are mixed or there are none.
+ */
 export function mapZero(m: Val): Val {
-  const values = mapEntries(m).map((e) => e[1]);
-  if (values.length > 0 && values.every((v) => typeof v === 'string')) return '';
+  const kinds = new Set(mapEntries(m).map((e) => kindOf(e[1])));
+  if (kinds.size !== 1) return null;
+  switch ([...kinds][0]) {
+    case 'string':
+      return '';
+    case 'int':
+      return 0;
+    case 'float':
+      return new GoFloat(0);
+    case 'bool':
+      return false;
+  }
   return null;
 }
 
