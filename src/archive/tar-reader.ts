@@ -77,7 +77,7 @@ class EntryBody implements TarEntryBody {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    while (this.remaining > 0) {
+    while (this.remaining > 0 || !this.valid) {
       if (!this.valid) throw invalidArgument(`archive/tar: body of ${JSON.stringify(this.name)} read after moving to the next entry`);
       const chunk = await this.source.readUpTo(this.remaining);
       if (chunk === null) throw truncated(`inside the body of ${JSON.stringify(this.name)} (${this.remaining} of ${this.size} bytes missing)`);
