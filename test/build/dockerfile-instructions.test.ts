@@ -4,6 +4,7 @@ import {
   DockerfileError,
   parse,
   parseInstruction,
+  parseOnbuildTrigger,
   parseStages,
   type FromInstruction,
   type Instruction,
@@ -350,6 +351,16 @@ test('ONBUILD', () => {
   assert.equal(error('ONBUILD FROM scratch'), "dockerfile parse error on line 2: FROM isn't allowed as an ONBUILD trigger");
   assert.equal(error('ONBUILD maintainer x'), "dockerfile parse error on line 2: MAINTAINER isn't allowed as an ONBUILD trigger");
   assert.equal(error('ONBUILD --x RUN a'), 'dockerfile parse error on line 2: unknown flag: --x');
+});
+
+test('ONBUILD triggers of a base image parse as instructions at the FROM line', () => {
+  const trigger = one('ONBUILD COPY --chown=1 <<EOF /x\nhello\nEOF', 'onbuild').expression;
+  const c = parseOnbuildTrigger(trigger, { start: 7, end: 7 });
+  assert.equal(c.kind, 'copy');
+  assert.deepEqual(c.location, { start: 7, end: 7 });
+  assert.deepEqual(c.kind === 'copy' && c.sourceContents, [{ path: 'EOF', data: 'hello\n', expand: true }]);
+  assert.throws(() => parseOnbuildTrigger('RUN a\nRUN b', { start: 1, end: 1 }), /onbuild trigger should be a single expression/);
+  assert.throws(() => parseOnbuildTrigger('FROM a', { start: 1, end: 1 }), /is not a command type/);
 });
 
 test('parseInstruction returns FROM as an instruction and locates its errors', () => {

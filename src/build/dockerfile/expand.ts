@@ -11,7 +11,7 @@
 // * only bodies whose delimiter was unquoted, with quotes left as they are.
 
 import { DockerfileError } from './errors.js';
-import type { ArgInstruction, CopyInstruction, Instruction, Stage } from './instructions.js';
+import type { ArgInstruction, CopyInstruction, Instruction, Stage } from './instruction-types.js';
 import { parseMount } from './run-mount.js';
 import { emptyEnv, ShellLex, toEnvGetter, type EnvGetter, type EnvSource } from './shell-lexer.js';
 

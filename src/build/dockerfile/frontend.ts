@@ -4,7 +4,8 @@
 import type { Node } from './ast.js';
 import { parseDirective, type Directive } from './directives.js';
 import { toLower, toUpper } from './go-text.js';
-import { parseStages, type ArgInstruction, type Instruction, type Stage } from './instructions.js';
+import type { ArgInstruction, Instruction, Stage } from './instruction-types.js';
+import { parseStages } from './instructions.js';
 import { defaultLintConfig, lintMessages, lintRules, Linter, parseLintOptions, type LintConfig, type LintWarning } from './lint.js';
 import { parse, type ParseWarning } from './parser.js';
 import { ShellLex } from './shell-lexer.js';

@@ -16,8 +16,6 @@ export { lintStage, looksLikeSecret, parseDockerfile, type Dockerfile, type Pars
 export { chompHeredocContent, heredocsFromLine, parseHeredoc } from './heredoc.js';
 export {
   instructionNames,
-  parseInstruction,
-  parseStages,
   type AddInstruction,
   type ArgInstruction,
   type CmdInstruction,
@@ -35,8 +33,6 @@ export {
   type MaintainerInstruction,
   type NetworkMode,
   type OnbuildInstruction,
-  type ParsedStages,
-  type ParseOptions,
   type RunInstruction,
   type SecurityMode,
   type ShellDependantCmdLine,
@@ -49,7 +45,8 @@ export {
   type UserInstruction,
   type VolumeInstruction,
   type WorkdirInstruction,
-} from './instructions.js';
+} from './instruction-types.js';
+export { parseInstruction, parseOnbuildTrigger, parseStages, type ParsedStages, type ParseOptions } from './instructions.js';
 export {
   defaultLintConfig,
   Linter,

@@ -2,7 +2,7 @@
 
 import { posix } from 'node:path';
 import { chompHeredocContent, mustParseHeredoc } from './heredoc.js';
-import type { RunInstruction } from './instructions.js';
+import type { RunInstruction } from './instruction-types.js';
 
 export interface RunCommandLine {
   /** The arguments, before the stage's SHELL is prepended (when prependShell). */

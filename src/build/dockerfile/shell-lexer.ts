@@ -3,6 +3,7 @@
 // splitting. Not a shell: no command substitution, no globbing, no arithmetic.
 
 import { isDigit, isLetter, isSpace, quote } from './go-text.js';
+import { goReplaceAll, shellPatternToRegExp, trimPrefix, trimSuffix } from './shell-pattern.js';
 
 /** Read access to variables, like BuildKit's shell.EnvGetter. */
 export interface EnvGetter {
@@ -66,14 +67,14 @@ const EOF = null;
 type Ch = string | null;
 
 // Shared between nested processStopOn calls of one word, as in BuildKit (see processStopOn).
-interface Buffer_ {
+interface SharedWordBuffer {
   s: string;
 }
 
 class WordSplitter {
   words: string[] = [];
   inWord = false;
-  constructor(private readonly buf: Buffer_) {}
+  constructor(private readonly buf: SharedWordBuffer) {}
 
   addChar(ch: string): void {
     if (isSpace(ch) && this.inWord) {
@@ -116,7 +117,7 @@ class ShellWord {
   private readonly chars: string[];
   private pos = 0;
   private rawEscapes: boolean;
-  private readonly wordsBuffer: Buffer_ = { s: '' };
+  private readonly wordsBuffer: SharedWordBuffer = { s: '' };
   readonly matched = new Set<string>();
   readonly unmatched = new Set<string>();
 
@@ -314,7 +315,11 @@ class ShellWord {
               greedy = true;
               word = word.slice(1);
             }
-            return ch === '%' ? trimSuffix(word, value ?? '', greedy) : trimPrefix(word, value ?? '', greedy);
+            try {
+              return ch === '%' ? trimSuffix(word, value ?? '', greedy) : trimPrefix(word, value ?? '', greedy);
+            } catch (err) {
+              throw new ShellLexError(`invalid pattern (${word}) in substitution: ${(err as Error).message}`);
+            }
           }
           default:
             throw new ShellLexError(`unsupported modifier (${chs}) in substitution`);
@@ -393,145 +398,6 @@ class ShellWord {
 
 function isSpecialParam(ch: string): boolean {
   return '@*#?-$!0'.includes(ch);
-}
-
-/**
- * A shell wildcard pattern (? one char, * any run; no bracket expressions) as a regular
- * expression with Go's semantics ('.' is anything but a newline).
- */
-export function shellPatternToRegExp(pattern: string, greedy: boolean, anchored: boolean): RegExp {
-  const chars = Array.from(pattern);
-  let i = chars[0] === '\ufeff' ? 1 : 0; // text/scanner skips a leading BOM
-  let out = anchored ? '^' : '';
-  const star = greedy ? '[^\\n]*' : '[^\\n]*?';
-  while (i < chars.length) {
-    let tok = chars[i++];
-    switch (tok) {
-      case '*':
-        out += star;
-        continue;
-      case '?':
-        out += '[^\\n]';
-        continue;
-      case '\\': {
-        // \} and \/ only protect the delimiters of ${}; they are not part of the pattern.
-        if (chars[i] === '}' || chars[i] === '/') continue;
-        out += '\\';
-        const escaped = i < chars.length ? chars[i++] : undefined;
-        if (escaped !== '*' && escaped !== '?' && escaped !== '\\') {
-          throw new Error(`invalid escape '\\${escaped ?? '\ufffd'}'`);
-        }
-        tok = escaped;
-        break;
-      }
-      case '[':
-      case ']':
-      case '{':
-      case '}':
-      case '.':
-      case '+':
-      case '(':
-      case ')':
-      case '|':
-      case '^':
-      case '$':
-        out += '\\';
-        break;
-    }
-    out += tok;
-  }
-  return new RegExp(out, 'u');
-}
-
-function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  let re: RegExp;
-  try {
-    re = shellPatternToRegExp(pattern, greedy, true);
-  } catch (err) {
-    throw new ShellLexError(`invalid pattern (${pattern}) in substitution: ${(err as Error).message}`);
-  }
-  const m = re.exec(value);
-  return m ? value.slice(m.index + m[0].length) : value;
-}
-
-// Reverses a pattern while keeping each escape in front of the character it escapes.
-function reversePattern(pattern: string): string {
-  const runes = Array.from(pattern);
-  const out: string[] = new Array<string>(runes.length);
-  const last = runes.length - 1;
-  for (let i = 0; i <= last; ) {
-    const tok = runes[i];
-    const o = last - i;
-    if (tok === '\\' && i !== last) {
-      out[o - 1] = tok;
-      out[o] = runes[i + 1];
-      i += 2;
-    } else {
-      out[o] = tok;
-      i++;
-    }
-  }
-  return out.join('');
-}
-
-function reverseString(s: string): string {
-  return Array.from(s).reverse().join('');
-}
-
-// The shortest/longest suffix match, found as a prefix match on the reversed strings.
-function trimSuffix(pattern: string, value: string, greedy: boolean): string {
-  return reverseString(trimPrefix(reversePattern(pattern), reverseString(value), greedy));
-}
-
-// Go's Regexp.ReplaceAllString: "$0"/"${name}" in the template expand to groups (the
-// pattern has none but the whole match), "$$" is "$"; an empty match right after a match is
-// not replaced.
-function goReplaceAll(re: RegExp, src: string, template: string): string {
-  const g = new RegExp(re.source, 'gu');
-  let out = '';
-  let lastMatchEnd = 0;
-  let searchPos = 0;
-  while (searchPos <= src.length) {
-    g.lastIndex = searchPos;
-    const m = g.exec(src);
-    if (!m) break;
-    const a0 = m.index;
-    const a1 = a0 + m[0].length;
-    out += src.slice(lastMatchEnd, a0);
-    if (a1 > lastMatchEnd || a0 === 0) out += expandTemplate(template, m[0]);
-    lastMatchEnd = a1;
-    const cp = src.codePointAt(searchPos);
-    const width = cp === undefined ? 0 : cp > 0xffff ? 2 : 1;
-    if (searchPos + width > a1) searchPos += width;
-    else if (searchPos + 1 > a1) searchPos++;
-    else searchPos = a1;
-  }
-  return out + src.slice(lastMatchEnd);
-}
-
-function expandTemplate(template: string, whole: string): string {
-  let out = '';
-  let t = template;
-  for (;;) {
-    const i = t.indexOf('$');
-    if (i < 0) break;
-    out += t.slice(0, i);
-    t = t.slice(i + 1);
-    if (t.startsWith('$')) {
-      out += '$';
-      t = t.slice(1);
-      continue;
-    }
-    const ref = /^(?:\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))/u.exec(t);
-    if (!ref) {
-      out += '$';
-      continue;
-    }
-    t = t.slice(ref[0].length);
-    // Only group 0 (the whole match) exists; other numbers and names expand to nothing.
-    if ((ref[1] ?? ref[2]) === '0') out += whole;
-  }
-  return out + t;
 }
 
 /** Expands words like BuildKit's shell.Lex; create one per escape token. */
