@@ -114,7 +114,7 @@ export function digestingIterable(source: AsyncIterable<Uint8Array>): {
 }
 
 /** Consumes the input and returns its digest and size. */
-export async function digestOf(source: AsyncIterable<Uint8Array>): Promise<DigestResult> {
+export async function digestOf(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<DigestResult> {
   const hasher = new Hasher();
   for await (const chunk of source) hasher.update(chunk);
   return hasher.finish();
