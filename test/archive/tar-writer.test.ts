@@ -231,7 +231,7 @@ with tarfile.open(sys.argv[1]) as t:
       const r = spawnSync('python3', ['-c', code, tarPath], { encoding: 'utf8' });
       const py = JSON.parse(r.stdout) as Record<string, [number, number, number, string, number, number, Record<string, string>]>;
       assert.deepEqual(py['dir/bigid']!.slice(0, 2), [5_000_000, 6_000_000]);
-      assert.equal(py['dir/ns']![2], 1700000000.123456789);
+      assert.ok(Math.abs(py['dir/ns']![2] - 1700000000.123456) < 1e-5);
       assert.equal(py['dir/hard']![3], 'dir/file.txt');
       assert.deepEqual(py['dir/null']!.slice(4, 6), [1, 3]);
       assert.equal(py['dir/attr']![6]['SCHILY.xattr.user.k'], 'v');
