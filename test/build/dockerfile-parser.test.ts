@@ -127,6 +127,7 @@ test('ONBUILD nests its instruction', () => {
   assert.equal(dumpNode(n), 'onbuild (copy ["--from=x"] "a" "b")');
   assert.equal(n.next?.children[0].value, 'COPY');
   assert.equal(n.next?.children[0].original, 'COPY --from=x a b');
+  assert.deepEqual([n.next?.children[0].startLine, n.next?.children[0].endLine], [1, 1]);
   assert.deepEqual(dump('ONBUILD'), ['(onbuild)']);
   assert.deepEqual(dump('ONBUILD ONBUILD RUN x'), ['(onbuild (onbuild (run "x")))']);
 });

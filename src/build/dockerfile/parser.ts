@@ -246,6 +246,11 @@ export function parse(input: string | Uint8Array): ParseResult {
 
     child.startLine = startLine;
     child.endLine = currentLine;
+    // ONBUILD's nested instruction spans the same lines (BuildKit leaves it at 0).
+    for (const nested of child.next?.children ?? []) {
+      nested.startLine = startLine;
+      nested.endLine = currentLine;
+    }
     if (root.startLine < 0) root.startLine = startLine;
     root.endLine = currentLine;
     root.children.push(child);
