@@ -268,8 +268,16 @@ class Extractor {
           next = this.n.resolveIn(this.rootFd, prefix);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-          // EEXIST here means a dangling symlink is in the way: Docker fails the same way.
-          this.n.mkdirAt(fd, encodeRaw(comps[i]!), 0o755);
+          try {
+            this.n.mkdirAt(fd, encodeRaw(comps[i]!), 0o755);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+            // Docker fails the same way (its MkdirAll meets the same non-directory).
+            throw corrupt(
+              `cannot create directory ${JSON.stringify(comps.slice(0, i + 1).join('/'))}: ` +
+                'a symlink that does not lead to a directory inside the root is in the way',
+            );
+          }
           if (this.chown) {
             const [uid, gid] = this.ids(0, 0);
             this.n.lchownAt(fd, encodeRaw(comps[i]!), uid, gid);
