@@ -88,18 +88,26 @@ function rowValues(row: object): Record<string, unknown> {
   return values;
 }
 
+// Shared by all rows of one type, so wrapping a row is a plain copy of its fields.
+function contextPrototype(rowType: string): object {
+  const proto = {};
+  Object.defineProperty(proto, GO_TYPE, { value: rowType });
+  Object.defineProperty(proto, GO_MARSHAL_JSON, {
+    value: function (this: object): string {
+      return marshal(goMap(rowValues(this)));
+    },
+  });
+  return proto;
+}
+
+const DEFAULT_ROW_TYPE = '*formatter.context';
+
 /**
  * Wraps a row as docker's sub-contexts behave: `{{json .}}` marshals every field (methods
  * called) as a map with sorted keys and HTML escaping; errors name the row's Go type.
  */
-export function formatterContext<T extends object>(row: T, rowType = '*formatter.context'): T {
-  const ctx = { ...row };
-  Object.defineProperty(ctx, GO_TYPE, { value: rowType, enumerable: false });
-  Object.defineProperty(ctx, GO_MARSHAL_JSON, {
-    value: () => marshal(goMap(rowValues(row))),
-    enumerable: false,
-  });
-  return ctx;
+export function formatterContext<T extends object>(row: T, rowType = DEFAULT_ROW_TYPE, proto = contextPrototype(rowType)): T {
+  return Object.assign(Object.create(proto) as T, row);
 }
 
 function execError(e: unknown): FormatError {
@@ -117,9 +125,11 @@ export function renderFormatted(opts: RenderOptions): string {
   const format = resolveFormat(opts);
   const tmpl = parseDockerTemplate(preFormat(format));
   let body = '';
+  const rowType = opts.rowType ?? DEFAULT_ROW_TYPE;
+  const proto = contextPrototype(rowType);
   for (const row of opts.rows) {
     try {
-      body += tmpl.execute(formatterContext(row, opts.rowType)) + '\n';
+      body += tmpl.execute(formatterContext(row, rowType, proto)) + '\n';
     } catch (e) {
       throw execError(e);
     }

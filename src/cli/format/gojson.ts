@@ -27,8 +27,12 @@ export interface MarshalOptions {
 
 const HEX = '0123456789abcdef';
 
+const SAFE_HTML = /^[^"\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]*$/;
+const SAFE = /^[^"\\\u0000-\u001f\u2028\u2029\ud800-\udfff]*$/;
+
 /** Go's encodeState.string: a JSON string literal with Go's escaping rules. */
 export function quoteString(s: string, escapeHTML = true): string {
+  if ((escapeHTML ? SAFE_HTML : SAFE).test(s)) return '"' + s + '"';
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -252,22 +256,18 @@ export function indent(src: string, prefix: string, indentStr: string): string {
 /** json.Compact; with escapeHTML it also escapes <, >, &, U+2028 and U+2029 as the Encoder does. */
 export function compact(src: string, escapeHTML = false): string {
   let out = '';
-  let i = 0;
-  while (i < src.length) {
+  let start = 0;
+  for (let i = 0; i < src.length; i++) {
     const c = src[i];
-    if (c === '"') {
-      const j = scanString(src, i);
-      let lit = src.slice(i, j);
-      if (escapeHTML) {
-        lit = lit.replace(/[<>&\u2028\u2029]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
-      }
-      out += lit;
-      i = j;
-      continue;
+    if (c === '"') i = scanString(src, i) - 1;
+    else if (isJsonSpace(c)) {
+      out += src.slice(start, i);
+      start = i + 1;
     }
-    if (!isJsonSpace(c)) out += c;
-    i++;
   }
+  out += src.slice(start);
+  // <, >, & and U+2028/9 can only occur inside strings once the text is valid JSON.
+  if (escapeHTML) out = out.replace(/[<>&\u2028\u2029]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
   return out;
 }
 
