@@ -4,6 +4,12 @@ import assert from 'node:assert/strict';
 import {
   FormatError,
   UTC,
+  historyHeaders as exportedHistoryHeaders,
+  historyRow,
+  imageHeaders as exportedImageHeaders,
+  imageRow,
+  newHistoryFormat,
+  newImageFormat,
   ellipsis,
   formatRFC3339,
   formatterContext,
@@ -304,5 +310,48 @@ describe('formatter: Context semantics', () => {
   it('wraps rows as formatter contexts', () => {
     const ctx = formatterContext({ A: 1 }, '*x.ctx');
     assert.equal(renderFormatted({ format: '{{.A}}', defaultTableFormat: '', headers: {}, rows: [ctx] }), '1\n');
+  });
+});
+
+describe('formatter: docker images/history definitions', () => {
+  it('newImageFormat and newHistoryFormat choose formats as docker does', () => {
+    assert.equal(newImageFormat('', false, false), imageTableFormat);
+    assert.equal(newImageFormat('table', true, true), '{{.ID}}');
+    assert.equal(newImageFormat('table', false, true), imageTableFormatWithDigest);
+    assert.equal(newImageFormat('table {{.ID}}', false, true), 'table {{.ID}}\t{{.Digest}}');
+    assert.equal(newImageFormat('table {{.ID}} {{.Digest}}', false, true), 'table {{.ID}} {{.Digest}}');
+    assert.equal(newImageFormat('{{.ID}}', true, true), '{{.ID}}');
+    assert.equal(newImageFormat('raw', true, false), 'image_id: {{.ID}}');
+    assert.equal(newHistoryFormat('table', false, false), historyNonHumanFormat);
+    assert.equal(newHistoryFormat('table', false, true), historyTableFormat);
+    assert.deepEqual(exportedImageHeaders, imageHeaders);
+    assert.deepEqual(exportedHistoryHeaders, historyHeaders);
+    assert.equal(newHistoryFormat('', true, true), '{{.ID}}');
+    assert.equal(newHistoryFormat('json', true, true), 'json');
+  });
+
+  it('imageRow computes the fields of the images-format-json fixture', () => {
+    const inspect = (JSON.parse(fixture('cli-28.2.2', 'inspect')) as Array<Record<string, unknown>>)[0];
+    const created = Math.floor(Date.parse(inspect.Created as string) / 1000);
+    const row = imageRow(
+      { ID: inspect.Id as string, Created: created, Size: inspect.Size as number, SharedSize: -1, Containers: -1 },
+      { repo: '127.0.0.1:5000/lab/small', tag: '1.0', digest: '<none>' },
+      { trunc: true, nowMs: (created + 4.5) * 1000, location: UTC },
+    );
+    const line = fixture('cli-28.2.2', 'images-format-json').split('\n').find((l) => l.includes('"Tag":"1.0"') && l.includes('127.0.0.1'));
+    assert.equal(renderFormatted({ format: 'json', headers: imageHeaders, rows: [row] }), line + '\n');
+  });
+
+  it('historyRow computes the fields of the history fixtures', () => {
+    const full = tableRows(fixture('cli-28.2.2', 'history-no-trunc'), historyColumns);
+    const raw = tableRows(fixture('cli-28.2.2', 'history-H-false'), historyColumns);
+    const nowMs = Date.parse('2026-11-25T20:48:00.5Z');
+    const items = full.map((r, i) => ({ ID: r.ID, Created: Date.parse(raw[i].CreatedAt) / 1000, CreatedBy: r.CreatedBy, Size: Number(raw[i].Size), Comment: r.Comment }));
+    const json = items.map((it) => historyRow(it, { trunc: true, human: true, nowMs, location: UTC }));
+    assert.equal(renderFormatted({ format: 'json', headers: historyHeaders, rows: json }), fixture('cli-28.2.2', 'history-format-json'));
+    const nonHuman = items.map((it) => historyRow(it, { trunc: true, human: false, location: UTC }));
+    assert.equal(renderFormatted({ format: newHistoryFormat('', false, false), headers: historyHeaders, rows: nonHuman }), fixture('cli-28.2.2', 'history-H-false'));
+    const old = historyRow({ ID: 'sha256:abc', Created: 900000000, CreatedBy: 'a\tb', Size: 0, Comment: '' }, { trunc: true, human: true });
+    assert.deepEqual([old.CreatedSince, old.CreatedBy, old.ID], ['N/A', 'a b', 'abc']);
   });
 });

@@ -274,6 +274,7 @@ describe('template: pipelines and builtins', () => {
       [`{{js "it's <b> & \\"q\\" = \\\\"}}`, "it\\'s \\u003Cb\\u003E \\u0026 \\\"q\\\" \\u003D \\\\"],
       ['{{urlquery "a b&c=d/é"}}', 'a+b%26c%3Dd%2F%C3%A9'],
       ['{{html 1 2}}', '1 2'],
+      ['{{html .Nil}} {{print .Nil}} {{urlquery .Map.missing 1}}', '&lt;no value&gt; <nil> %3Cno+value%3E1'],
     ]);
   });
 

@@ -24,8 +24,8 @@ export class FormatError extends Error {
 export interface FormatSelection {
   /** The --format value; empty or undefined means "table". */
   format?: string;
-  /** The command's default table format, e.g. "table {{.Repository}}\t{{.Tag}}\t...". */
-  defaultTableFormat: string;
+  /** The command's default table format, e.g. "table {{.Repository}}\t{{.Tag}}\t..."; omit when `format` is already resolved. */
+  defaultTableFormat?: string;
   /** -q/--quiet: only applies when the format is "table" (docker ignores it for custom formats). */
   quiet?: boolean;
   /** Format used with quiet; docker's default is {{.ID}}. */
@@ -38,7 +38,7 @@ export interface FormatSelection {
 /** Chooses the effective format the way the New<X>Format functions of docker/cli do. */
 export function resolveFormat(sel: FormatSelection): string {
   const source = sel.format === undefined || sel.format === '' ? TableFormatKey : sel.format;
-  if (source === TableFormatKey) return sel.quiet ? (sel.quietFormat ?? DefaultQuietFormat) : sel.defaultTableFormat;
+  if (source === TableFormatKey) return sel.quiet ? (sel.quietFormat ?? DefaultQuietFormat) : (sel.defaultTableFormat ?? TableFormatKey);
   if (source === RawFormatKey && sel.rawFormat !== undefined) {
     return sel.quiet ? (sel.rawQuietFormat ?? sel.rawFormat) : sel.rawFormat;
   }

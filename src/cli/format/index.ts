@@ -59,6 +59,27 @@ export {
   type FormatSelection,
   type RenderOptions,
 } from './formatter.js';
+export {
+  historyHeaders,
+  historyNonHumanTableFormat,
+  historyRow,
+  historyRowType,
+  historyTableFormat,
+  imageHeaders,
+  imageRawFormat,
+  imageRawFormatWithDigest,
+  imageRawQuietFormat,
+  imageRow,
+  imageRowType,
+  imageTableFormat,
+  imageTableFormatWithDigest,
+  newHistoryFormat,
+  newImageFormat,
+  type HistoryItemLike,
+  type HistoryRow,
+  type ImageRow,
+  type ImageSummaryLike,
+} from './docker-formats.js';
 export { InspectFormatError, renderInspect, type InspectElement, type InspectResult } from './inspect.js';
 export {
   UnitsError,

@@ -259,7 +259,8 @@ function le(a: V, b: V): boolean {
 /** The text of a function's arguments, as Go's evalArgs produces it for html/js/urlquery. */
 function evalArgs(args: V[]): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
-  return sprint(...args);
+  // A nil argument is printed the way a template action prints it.
+  return sprint(...args.map((a) => (a === null || a === undefined ? '<no value>' : a)));
 }
 
 export function htmlEscapeString(s: string): string {
