@@ -355,3 +355,20 @@ describe('formatter: docker images/history definitions', () => {
     assert.deepEqual([old.CreatedSince, old.CreatedBy, old.ID], ['N/A', 'a b', 'abc']);
   });
 });
+
+describe('formatter: rows as class instances', () => {
+  it('sees getters and methods defined on the class', () => {
+    class Row {
+      constructor(private readonly id: string) {}
+      get ID(): string {
+        return this.id.slice(0, 3);
+      }
+      Size(): string {
+        return '1B';
+      }
+    }
+    const rows = [new Row('abcdef')];
+    assert.equal(renderFormatted({ format: '{{.ID}} {{.Size}}', headers: {}, rows }), 'abc 1B\n');
+    assert.equal(renderFormatted({ format: '{{json .}}', headers: {}, rows }), '{"ID":"abc","Size":"1B"}\n');
+  });
+});

@@ -76,9 +76,11 @@ export interface RenderOptions extends FormatSelection {
   rowType?: string;
 }
 
+// docker's marshalMap: every exported (upper-case) method without arguments, called.
 function rowValues(row: object): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
+    if (!/^\p{Lu}/u.test(k)) continue;
     if (typeof v === 'function') {
       if (v.length === 0) values[k] = (v as () => unknown).call(row);
     } else if (isGoFunc(v)) {
@@ -107,7 +109,22 @@ const DEFAULT_ROW_TYPE = '*formatter.context';
  * called) as a map with sorted keys and HTML escaping; errors name the row's Go type.
  */
 export function formatterContext<T extends object>(row: T, rowType = DEFAULT_ROW_TYPE, proto = contextPrototype(rowType)): T {
-  return Object.assign(Object.create(proto) as T, row);
+  return Object.assign(Object.create(proto) as T, plainFields(row));
+}
+
+// Class instances keep getters and methods on their prototypes; copy them as fields/methods.
+function plainFields(row: object): object {
+  const proto: unknown = Object.getPrototypeOf(row);
+  if (proto === Object.prototype || proto === null) return row;
+  const out: Record<string, unknown> = {};
+  for (let p = proto as object | null; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const [name, desc] of Object.entries(Object.getOwnPropertyDescriptors(p))) {
+      if (name === 'constructor' || name in out) continue;
+      if (desc.get) out[name] = (row as Record<string, unknown>)[name];
+      else if (typeof desc.value === 'function') out[name] = (desc.value as (...a: unknown[]) => unknown).bind(row);
+    }
+  }
+  return Object.assign(out, row);
 }
 
 function execError(e: unknown): FormatError {

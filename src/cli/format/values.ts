@@ -145,10 +145,6 @@ export function kindOf(v: unknown): Kind {
   return 'struct';
 }
 
-export function isGoMapObject(v: unknown): v is GoRecord {
-  return typeof v === 'object' && v !== null && !(v instanceof Map) && (v as Record<symbol, unknown>)[GO_MAP] === true;
-}
-
 /** Integer value of an int-kind value as bigint. */
 export function intValue(v: unknown): bigint {
   if (typeof v === 'bigint') return v;
@@ -209,10 +205,6 @@ export function compareGoStrings(a: string, b: string): number {
 /** Fields of a struct-kind value in declaration (insertion) order; methods excluded. */
 export function structFields(v: object): Array<[string, unknown]> {
   return Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function' && !isGoFunc(x));
-}
-
-export function sliceLength(v: unknown): number {
-  return Array.isArray(v) ? v.length : 0;
 }
 
 /** The Go type name of a value, as %T and error messages print it. */
