@@ -83,3 +83,17 @@ describe('gotime: zones', { skip: !haveZoneinfo && 'no zoneinfo database' }, () 
     }
   });
 });
+
+describe('gotime: time.Time values in templates and JSON', () => {
+  it('prints Time.String() and marshals RFC3339Nano', async () => {
+    const { goTime, parseGoTime, parseDockerFormat, marshal } = await import('../../src/cli/format/index.js');
+    const t = parseGoTime('2026-11-25T20:47:56.494655803Z');
+    assert.equal(parseDockerFormat('{{.T}} {{json .T}}').execute({ T: t }), '2026-11-25 20:47:56.494655803 +0000 UTC "2026-11-25T20:47:56.494655803Z"');
+    const zero = parseGoTime('0001-01-01T00:00:00Z');
+    assert.equal(marshal({ LastTagTime: zero }), '{"LastTagTime":"0001-01-01T00:00:00Z"}');
+    assert.equal(parseDockerFormat('{{.}}').execute(zero), '0001-01-01 00:00:00 +0000 UTC');
+    const offset = parseGoTime('2024-07-01T14:00:00.5+02:00');
+    assert.equal(parseDockerFormat('{{.}} {{json .}}').execute(offset), '2024-07-01 14:00:00.5 +0200 +0200 "2024-07-01T14:00:00.5+02:00"');
+    assert.equal(parseDockerFormat('{{printf "%s|%v" . .}}').execute(goTime(0)), '1970-01-01 00:00:00 +0000 UTC|1970-01-01 00:00:00 +0000 UTC');
+  });
+});

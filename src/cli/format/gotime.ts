@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { GO_MARSHAL_JSON, GO_STRING, GO_TYPE } from './values.js';
+
 export interface Zone {
   name: string;
   /** Seconds east of UTC. */
@@ -468,4 +470,30 @@ export function formatRFC3339(unixSec: number, loc: Location = localLocation()):
 /** t.Format(time.RFC3339Nano), trailing zeros of the fraction trimmed. */
 export function formatRFC3339Nano(unixSec: number, nsec = 0, loc: Location = localLocation()): string {
   return formatGoTime(RFC3339Nano, unixSec, nsec, loc);
+}
+
+/**
+ * A time.Time value for template data: prints as Time.String() ("2026-11-25 20:47:56.494655803
+ * +0000 UTC") and marshals as RFC3339Nano, as Go's time.Time does.
+ */
+export function goTime(unixSec: number, nsec = 0, loc: Location = UTC): object {
+  const t = {};
+  Object.defineProperty(t, GO_TYPE, { value: 'time.Time' });
+  Object.defineProperty(t, GO_STRING, { value: () => goTimeString(unixSec, nsec, loc) });
+  Object.defineProperty(t, GO_MARSHAL_JSON, { value: () => JSON.stringify(formatRFC3339Nano(unixSec, nsec, loc)) });
+  return t;
+}
+
+/** A zone at a fixed offset with no name, as time.Parse creates for numeric offsets. */
+export function fixedZone(name: string, offset: number): Location {
+  return { name, lookup: () => ({ name, offset }) };
+}
+
+/** Parses an RFC 3339 timestamp (up to nanoseconds) into a goTime; "Z" is UTC, offsets stay fixed. */
+export function parseGoTime(rfc3339: string): object {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))$/.exec(rfc3339);
+  if (!m) throw new Error(`parsing time ${JSON.stringify(rfc3339)}: invalid RFC 3339 time`);
+  const sec = Date.parse(m[1] + m[3]) / 1000;
+  const offset = m[3] === 'Z' ? 0 : (m[4] === '-' ? -1 : 1) * (Number(m[5]) * 3600 + Number(m[6]) * 60);
+  return goTime(sec, Number((m[2] ?? '').padEnd(9, '0')), m[3] === 'Z' ? UTC : fixedZone('', offset));
 }

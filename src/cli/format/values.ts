@@ -93,6 +93,21 @@ function setGoType<T extends object>(obj: T, typeName: string): T {
   return obj;
 }
 
+/** A nil slice of the given type: prints [], marshals as null. */
+export function nilSlice(typeName = '[]string'): GoNil {
+  return new GoNil('slice', typeName);
+}
+
+/** A nil map of the given type: prints map[], marshals as null. */
+export function nilMap(typeName = 'map[string]string'): GoNil {
+  return new GoNil('map', typeName);
+}
+
+/** A nil pointer of the given type: prints <nil>, marshals as null; `.Field` on it is an error. */
+export function nilPointer(typeName: string): GoNil {
+  return new GoNil('pointer', typeName);
+}
+
 export function goFloat(n: number): GoFloat {
   return new GoFloat(n);
 }
