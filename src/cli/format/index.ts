@@ -54,7 +54,6 @@ export {
   ellipsis,
   formatterContext,
   isTableFormat,
-  parseDockerTemplate,
   preFormat,
   renderFormatted,
   resolveFormat,
