@@ -92,6 +92,8 @@ class Extractor {
   private readonly dirs: PendingDir[] = [];
   private readonly overlay: boolean;
   private readonly chown: boolean;
+  /** Name of the entry being applied, for error messages. */
+  private current = '';
 
   constructor(
     private readonly n: NativeArchive,
@@ -110,6 +112,7 @@ class Extractor {
     const h = entry.header;
     if (h.type === TarType.PaxGlobal) return;
     const rel = confine(h.name, 'entry');
+    this.current = h.name;
     try {
       await this.applyAt(entry, rel);
     } catch (err) {
@@ -274,7 +277,7 @@ class Extractor {
             if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
             // Docker fails the same way (its MkdirAll meets the same non-directory).
             throw corrupt(
-              `cannot create directory ${JSON.stringify(comps.slice(0, i + 1).join('/'))}: ` +
+              `extract ${JSON.stringify(this.current)}: cannot create directory ${JSON.stringify(comps.slice(0, i + 1).join('/'))}: ` +
                 'a symlink that does not lead to a directory inside the root is in the way',
             );
           }

@@ -261,6 +261,19 @@ async function* directoryToTar(dir: string, opts: DirectoryLayerOptions): AsyncG
   }
 }
 
+/**
+ * security.capability as Docker archives it: VFS_CAP_REVISION_3 carries the root uid of a user
+ * namespace, meaningless outside it, so it is stored as revision 2 (first 20 bytes).
+ */
+export function capabilityForArchive(cap: Buffer): Buffer {
+  if (cap.length > 3 && cap[3] === 3) {
+    const v2 = Buffer.from(cap.subarray(0, 20));
+    v2[3] = 2;
+    return v2;
+  }
+  return cap;
+}
+
 function kindOf(mode: number): FileKind | undefined {
   switch (mode & 0o170000) {
     case 0o100000:
@@ -288,14 +301,7 @@ function readXattrs(
   try {
     if (mode === 'capability') {
       const cap = native.lgetxattr(abs, 'security.capability');
-      if (cap === null) return undefined;
-      // VFS_CAP_REVISION_3 carries a namespace root uid that means nothing elsewhere: store revision 2.
-      if (cap.length > 3 && cap[3] === 3) {
-        const v2 = Buffer.from(cap.subarray(0, 20));
-        v2[3] = 2;
-        return { 'security.capability': v2 };
-      }
-      return { 'security.capability': cap };
+      return cap === null ? undefined : { 'security.capability': capabilityForArchive(cap) };
     }
     const out: Record<string, Buffer> = {};
     for (const key of native.llistxattr(abs)) {
