@@ -4,6 +4,8 @@ import type { ImageConfig } from '../image/types.js';
 
 export interface CheckProblem {
   kind: 'missing-blob' | 'corrupt-blob' | 'orphan-file' | 'dangling-ref' | 'bad-image' | 'missing-layer' | 'dead-lease' | 'pending-trash';
+  /** Leftovers of interrupted work: not an inconsistency, reclaimed by the next collection. */
+  reclaimable?: boolean;
   subject: string;
   detail: string;
   repaired?: boolean;
@@ -29,7 +31,9 @@ export async function checkStore(engine: EngineCore, opts: { repair?: boolean } 
   const problems: CheckProblem[] = [];
 
   const dead = store.leases.deadLeases();
-  for (const id of dead) problems.push({ kind: 'dead-lease', subject: id, detail: 'lease of a process that no longer runs' });
+  for (const id of dead) {
+    problems.push({ kind: 'dead-lease', subject: id, detail: 'lease of a process that no longer runs', reclaimable: true });
+  }
   if (opts.repair && dead.length) {
     store.gc.opportunistic();
     dead.forEach((_, i) => (problems[problems.length - dead.length + i]!.repaired = true));
@@ -49,10 +53,12 @@ export async function checkStore(engine: EngineCore, opts: { repair?: boolean } 
     }
   }
   for (const f of store.gc.orphanFiles()) {
-    problems.push({ kind: 'orphan-file', subject: 'sha256:' + f, detail: 'blob file with no metadata' });
+    problems.push({ kind: 'orphan-file', subject: 'sha256:' + f, detail: 'blob file with no metadata', reclaimable: true });
   }
   const pending = db.prepare('SELECT count(*) FROM trash').pluck().get() as number;
-  if (pending) problems.push({ kind: 'pending-trash', subject: `${pending} file(s)`, detail: 'files queued for removal' });
+  if (pending) {
+    problems.push({ kind: 'pending-trash', subject: `${pending} file(s)`, detail: 'files queued for removal', reclaimable: true });
+  }
 
   const refs = db.prepare('SELECT name, image_id FROM refs WHERE image_id NOT IN (SELECT id FROM images)').all() as { name: string; image_id: string }[];
   for (const r of refs) problems.push({ kind: 'dangling-ref', subject: r.name, detail: `points to missing image ${r.image_id}` });

@@ -3,7 +3,7 @@ import type { ImageSummary } from './types.js';
 import { validateFilters, matchLabels, parseTimestamp, type Filters } from './filters.js';
 import { familiarRef, familiarRepo } from '../image/familiar.js';
 import { resolveImage } from './resolve.js';
-import { pathMatch, BadPatternError } from '../image/path-match.js';
+import { goPathMatch } from '../image/reference.js';
 import { invalidArgument } from '../image/errors.js';
 
 const ACCEPTED = ['dangling', 'label', 'before', 'since', 'reference', 'until'];
@@ -101,9 +101,8 @@ const createdMs = new WeakMap<ImageSummary, number>();
 /** Docker's reference.FamiliarMatch: the pattern against the familiar string, then the familiar name. */
 export function referenceMatches(pattern: string, familiar: string, familiarName: string): boolean {
   try {
-    return pathMatch(pattern, familiar) || pathMatch(pattern, familiarName);
+    return goPathMatch(pattern, familiar) || goPathMatch(pattern, familiarName);
   } catch (err) {
-    if (err instanceof BadPatternError) throw invalidArgument('syntax error in pattern');
-    throw err;
+    throw invalidArgument((err as Error).message, err);
   }
 }

@@ -18,8 +18,11 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
   }
   try {
     if (!opts.readonly) {
+      // auto_vacuum only takes effect on a database with no tables yet: set it first.
+      if ((db.pragma('user_version', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
       const mode = db.pragma('journal_mode', { simple: true });
       if (mode !== 'wal') db.pragma('journal_mode = WAL');
+      db.pragma('journal_size_limit = 4194304');
     }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = OFF');

@@ -172,7 +172,18 @@ export class GarbageCollector {
       }
       this.sweepIngest();
     });
+    if (freed > 0) this.compactDatabase();
     return freed;
+  }
+
+  /** Gives freed database pages back to the file system, so space really comes back. */
+  compactDatabase(): void {
+    try {
+      this.db.pragma('incremental_vacuum');
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Busy with concurrent readers: a later collection will do it.
+    }
   }
 
   private sweepIngest(): void {

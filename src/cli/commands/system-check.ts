@@ -15,12 +15,15 @@ export default async function systemCheck(argv: string[], ctx: CliContext): Prom
   );
   const r = await checkStore(ctx.engine(), { repair: opts.repair });
   for (const p of r.problems) {
-    ctx.out.line(`${p.repaired ? 'repaired' : 'problem'}: ${p.kind} ${p.subject}: ${p.detail}`);
+    const label = p.repaired ? 'repaired' : p.reclaimable ? 'reclaimable' : 'problem';
+    ctx.out.line(`${label}: ${p.kind} ${p.subject}: ${p.detail}`);
   }
-  const left = r.problems.filter((p) => !p.repaired).length;
+  const left = r.problems.filter((p) => !p.repaired && !p.reclaimable).length;
+  const reclaimable = r.problems.filter((p) => !p.repaired && p.reclaimable).length;
   ctx.out.line(
     `checked ${r.images} images, ${r.layers} layers, ${r.blobs} blobs, ${r.refs} references: ` +
-      (r.problems.length === 0 ? 'no problems' : `${r.problems.length} problem(s), ${left} left`),
+      (left === 0 ? 'consistent' : `${left} problem(s)`) +
+      (reclaimable ? `, ${reclaimable} leftover(s) of interrupted work to reclaim (berth system gc)` : ''),
   );
   return left === 0 ? 0 : 1;
 }
