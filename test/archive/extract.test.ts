@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   createReadStream,
   existsSync,
   lstatSync,
@@ -161,6 +163,40 @@ describe('extractTar', () => {
     assert.deepEqual(loadNative().lgetxattr(join(dest, 'b'), 'trusted.overlay.opaque'), Buffer.from('y'));
     assert.equal(readFileSync(join(dest, 'b/x'), 'utf8'), 'x');
     assert.deepEqual(readdirSync(dest).sort(), ['a', 'b']);
+  });
+
+  it('works unprivileged: no chown, read-only directories, refused xattrs and devices become warnings', async (t) => {
+    if (spawnSync('setpriv', ['--version']).status !== 0 || process.getuid?.() !== 0) {
+      t.skip('needs root and setpriv to drop privileges');
+      return;
+    }
+    const work = tempDir('berth-unpriv-');
+    chmodSync(work, 0o777);
+    const tar = await tarOf([
+      dir('ro/', { mode: 0o555 }),
+      file('ro/f', 'x', { mode: 0o444, uid: 5, gid: 5, xattrs: { 'trusted.x': Buffer.from('1') } }),
+      { header: { name: 'ro/dev', type: TarType.Char, devmajor: 1, devminor: 3, mode: 0o666 } },
+    ]);
+    writeFileSync(join(work, 'layer.tar'), tar);
+    const script = `
+      import { createReadStream } from 'node:fs';
+      import { extractTar } from ${JSON.stringify(new URL('../../src/archive/extract.js', import.meta.url).href)};
+      const r = await extractTar(createReadStream(process.argv[2]), process.argv[3]);
+      console.log(JSON.stringify(r));`;
+    writeFileSync(join(work, 'run.mjs'), script);
+    const out = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(work, 'run.mjs'), join(work, 'layer.tar'), join(work, 'out')], {
+      encoding: 'utf8',
+    });
+    try {
+      assert.equal(out.status, 0, out.stderr);
+      const r = JSON.parse(out.stdout) as { warnings: string[] };
+      assert.equal(r.warnings.length, 2);
+      assert.equal(lstatSync(join(work, 'out/ro')).mode & 0o777, 0o555);
+      assert.equal(lstatSync(join(work, 'out/ro/f')).uid, 65534);
+      assert.equal(readFileSync(join(work, 'out/ro/f'), 'utf8'), 'x');
+    } finally {
+      cleanup(work);
+    }
   });
 
   it('rejects truncated layers with "unexpected EOF"', async () => {
