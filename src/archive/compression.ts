@@ -159,7 +159,7 @@ export async function decompressAuto(
 }
 
 export interface CompressOptions {
-  /** gzip: 0..9 (default zlib's 6... Docker uses Go's default, level 6 too); zstd: 1..22 (default 3). */
+  /** gzip: 0..9 (default 6, as zlib and Go); zstd: 1..22 (default 3). */
   level?: number;
 }
 
@@ -187,6 +187,7 @@ export function compress(compression: 'none' | 'gzip' | 'zstd', input: ByteStrea
   return c;
 }
 
+/** zlib reports bad data by destroying itself with a Z_* coded error; make that a "corrupt" error. */
 function wrapZlibErrors(z: zlib.Gunzip, label: string): Duplex {
   const origDestroy = z.destroy.bind(z);
   z.destroy = (err?: Error) => {

@@ -77,7 +77,7 @@ const TYPEFLAG: Record<FileKind, string> = {
 /** Docker's archive.FileInfoHeader for the given facts. */
 export function dockerFileHeader(f: FileFacts, conventions: HeaderConventions): TarHeaderInit {
   const perm = f.mode & 0o7777;
-  const names = nameLookup(conventions.names);
+  const [uname, gname] = ownerNames(conventions, f.uid, f.gid);
   return {
     name: f.kind === 'dir' && !f.name.endsWith('/') ? `${f.name}/` : f.name,
     type: TYPEFLAG[f.kind],
@@ -86,13 +86,19 @@ export function dockerFileHeader(f: FileFacts, conventions: HeaderConventions): 
     mode: conventions.typeBits ? perm | TYPE_BITS[f.kind] : perm,
     uid: f.uid,
     gid: f.gid,
-    uname: names?.user(f.uid) ?? '',
-    gname: names?.group(f.gid) ?? '',
+    uname,
+    gname,
     mtime: { sec: f.mtime.sec, nsec: 0 },
     devmajor: f.kind === 'char' || f.kind === 'block' ? (f.devmajor ?? 0) : 0,
     devminor: f.kind === 'char' || f.kind === 'block' ? (f.devminor ?? 0) : 0,
     format: 'pax',
   };
+}
+
+/** uname/gname for an owner under the conventions ('' when names are not recorded). */
+export function ownerNames(conventions: HeaderConventions, uid: number, gid: number): [uname: string, gname: string] {
+  const names = nameLookup(conventions.names);
+  return [names?.user(uid) ?? '', names?.group(gid) ?? ''];
 }
 
 function nameLookup(names: HeaderConventions['names']): NameLookup | undefined {

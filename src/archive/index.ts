@@ -9,7 +9,7 @@ export { encodeHeader } from './tar-encode.js';
 export type { EncodedHeader } from './tar-encode.js';
 export { layerFromDirectory, layerFromEntries, compareWalkOrder, capabilityForArchive } from './layer-writer.js';
 export type { LayerEntry, LayerOptions, DirectoryLayerOptions } from './layer-writer.js';
-export { CONVENTIONS, dockerFileHeader, hostNames, devMajorMinor } from './docker-headers.js';
+export { CONVENTIONS, dockerFileHeader, hostNames, ownerNames, devMajorMinor } from './docker-headers.js';
 export type { HeaderConventions, ConventionName, FileFacts, FileKind, NameLookup } from './docker-headers.js';
 export {
   compress,

@@ -10,6 +10,7 @@ import { invalidArgument } from '../image/errors.js';
 import {
   devMajorMinor,
   dockerFileHeader,
+  ownerNames,
   resolveConventions,
   type ConventionName,
   type FileFacts,
@@ -97,14 +98,9 @@ function normalizeTime(t: TarTime, opts: LayerOptions): TarTime {
 function finishHeader(h: TarHeaderInit, opts: LayerOptions, conv: HeaderConventions): TarHeaderInit {
   const out = { ...h };
   if (opts.owner !== undefined) {
-    const names = dockerFileHeader(
-      { name: 'x', kind: 'file', mode: 0, uid: opts.owner.uid, gid: opts.owner.gid, mtime: { sec: 0, nsec: 0 } },
-      conv,
-    );
     out.uid = opts.owner.uid;
     out.gid = opts.owner.gid;
-    out.uname = names.uname ?? '';
-    out.gname = names.gname ?? '';
+    [out.uname, out.gname] = ownerNames(conv, opts.owner.uid, opts.owner.gid);
   }
   if (opts.setMtime !== undefined || opts.clampMtime !== undefined) {
     out.mtime = normalizeTime(out.mtime ?? { sec: 0, nsec: 0 }, opts);

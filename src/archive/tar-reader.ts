@@ -22,7 +22,6 @@ import {
   parseString,
   tarCorrupt,
   validPaxRecord,
-  type BlockFormat,
 } from './tar-fields.js';
 import { TarType, isHeaderOnlyType, type TarFormat, type TarHeader } from './tar-header.js';
 
@@ -151,7 +150,6 @@ interface ParsedBlock {
   header: TarHeader;
   /** Go's per-block format guess (bit mask) used to compute the entry's final format. */
   goFormat: number;
-  blockFormat: BlockFormat;
 }
 
 async function readEntryHeader(
@@ -340,7 +338,7 @@ function parseBlock(block: Buffer, at: number): ParsedBlock {
     }
     if (prefix.length > 0) hdr.name = `${prefix}/${hdr.name}`;
   }
-  return { header: hdr, goFormat, blockFormat: bf };
+  return { header: hdr, goFormat };
 }
 
 function checksumLooksPresent(block: Buffer): boolean {

@@ -259,6 +259,23 @@ with tarfile.open(sys.argv[1]) as t:
     assert.ok(Buffer.concat(parts).equals(expected));
   });
 
+  it('tarStream pulls bodies only as fast as the consumer reads', async () => {
+    let produced = 0;
+    const chunk = Buffer.alloc(64 << 10);
+    async function* body(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 1600; i++) {
+        produced += chunk.length;
+        yield chunk;
+      }
+    }
+    const s = tarStream([{ header: { name: 'big', size: 1600 * chunk.length }, body: body() }]);
+    await new Promise((resolve) => s.once('data', resolve));
+    s.pause();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(produced <= 1 << 20, `read ahead ${produced} bytes`);
+    s.destroy();
+  });
+
   it('checks body sizes', async () => {
     await assert.rejects(collect(tarChunks([{ header: { name: 'f', size: 2 }, body: 'abc' }])), /write too long/);
     await assert.rejects(collect(tarChunks([{ header: { name: 'f', size: 4 }, body: 'abc' }])), /missed writing 1 bytes/);
