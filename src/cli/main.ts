@@ -11,7 +11,7 @@ const COMMANDS: Record<string, Loader> = {
   rmi: () => import('./commands/rmi.js'),
   tag: () => import('./commands/tag.js'),
   inspect: () => import('./commands/inspect.js'),
-  'image inspect': () => import('./commands/inspect.js'),
+  'image inspect': () => import('./commands/image-inspect.js'),
   history: () => import('./commands/history.js'),
   import: () => import('./commands/import.js'),
   load: () => import('./commands/load.js'),
@@ -21,7 +21,6 @@ const COMMANDS: Record<string, Loader> = {
   'system prune': () => import('./commands/system-prune.js'),
   'system check': () => import('./commands/system-check.js'),
   'system gc': () => import('./commands/system-gc.js'),
-  copy: () => import('./commands/copy.js'),
   version: () => import('./commands/version.js'),
 };
 
@@ -78,7 +77,10 @@ async function main(argv: string[]): Promise<number> {
     const a = argv[i]!;
     if (a === '--root') root = argv[++i];
     else if (a.startsWith('--root=')) root = a.slice(7);
-    else if (a === '-v' || a === '--version') argv.splice(i, 1, 'version', '--short'), i--;
+    else if (a === '-v' || a === '--version') {
+      argv.splice(i, 1, 'version', '--short');
+      i--;
+    }
     else if (a === '-h' || a === '--help') {
       process.stdout.write(usage());
       return 0;

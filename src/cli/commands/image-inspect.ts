@@ -1,0 +1,1 @@
+export { imageInspect as default } from './inspect.js';

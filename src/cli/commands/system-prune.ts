@@ -1,0 +1,49 @@
+import type { CliContext } from '../context.js';
+import { parseArgs, collect } from '../args.js';
+import { pruneImages } from '../../engine/prune.js';
+import { parseFilters } from '../../engine/filters.js';
+import { confirm } from '../prompt.js';
+import { humanSize } from '../format/index.js';
+import { CliError } from '../errors.js';
+
+export default async function systemPrune(argv: string[], ctx: CliContext): Promise<number> {
+  const { opts } = parseArgs<{ all?: boolean; force?: boolean; filter?: string[]; volumes?: boolean }>(
+    {
+      name: 'system prune',
+      usage: 'berth system prune [OPTIONS]',
+      description: 'Remove unused data',
+      args: { min: 0, max: 0 },
+      options: (c) =>
+        c
+          .option('-a, --all', 'Remove all unused images not just dangling ones')
+          .option('--filter <filter>', 'Provide filter values (e.g. "label=<key>=<value>")', collect)
+          .option('-f, --force', 'Do not prompt for confirmation')
+          .option('--volumes', 'Prune anonymous volumes'),
+    },
+    argv,
+  );
+  let filters;
+  try {
+    filters = parseFilters(opts.filter ?? []);
+  } catch (err) {
+    throw new CliError(`invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}\nSee 'berth system prune --help'.`, 125);
+  }
+  if (!opts.force) {
+    ctx.out.line('WARNING! This will remove:');
+    ctx.out.line('  - all stopped containers');
+    ctx.out.line(opts.all ? '  - all images without at least one container associated to them' : '  - all dangling images');
+    ctx.out.line('  - unused build cache');
+    ctx.out.line('');
+    if (!(await confirm(ctx, 'Are you sure you want to continue?'))) return 0;
+  }
+  if (opts.all) filters.set('dangling', ['false']);
+  const report = pruneImages(ctx.engine(), filters);
+  ctx.engine().store.gc.run();
+  if (report.ImagesDeleted?.length) {
+    let s = 'Deleted Images:\n';
+    for (const d of report.ImagesDeleted) s += 'Untagged' in d ? `untagged: ${d.Untagged}\n` : `deleted: ${d.Deleted}\n`;
+    ctx.out.line(s);
+  }
+  ctx.out.line(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);
+  return 0;
+}

@@ -1,0 +1,43 @@
+import type { EngineCore } from './engine.js';
+import type { ImageSummary } from './types.js';
+import { listImages } from './list.js';
+
+export interface DiskUsage {
+  LayersSize: number;
+  Images: ImageSummary[];
+  Containers: unknown[];
+  Volumes: unknown[];
+  BuildCache: unknown[];
+}
+
+/**
+ * `system df`: the images (as `images` lists them) with shared sizes, and the size of every
+ * layer used by an image, each counted once.
+ */
+export function diskUsage(engine: EngineCore): DiskUsage {
+  const store = engine.store;
+  return store.db
+    .transaction(() => {
+      const images = listImages(engine, {});
+      const layersSize =
+        (store.db.prepare('SELECT sum(size) FROM layers WHERE chain_id IN (SELECT chain_id FROM image_layers)').pluck().get() as number | null) ?? 0;
+      // A layer is shared when more than one image uses it.
+      const shared = new Map<string, number>(
+        (
+          store.db
+            .prepare(
+              `SELECT il.image_id AS id, sum(l.size) AS s FROM image_layers il JOIN layers l ON l.chain_id = il.chain_id
+               WHERE il.chain_id IN (SELECT chain_id FROM image_layers GROUP BY chain_id HAVING count(DISTINCT image_id) > 1)
+               GROUP BY il.image_id`,
+            )
+            .all() as { id: string; s: number }[]
+        ).map((r) => [r.id, r.s]),
+      );
+      for (const img of images) {
+        img.SharedSize = shared.get(img.Id) ?? 0;
+        img.Containers = 0;
+      }
+      return { LayersSize: layersSize, Images: images, Containers: [], Volumes: [], BuildCache: [] };
+    })
+    .deferred();
+}
