@@ -8,7 +8,7 @@
  * The final component is created with *at() calls that never follow it. Names that escape the
  * root lexically ("../x") are rejected, as Docker does.
  */
-import { mkdirSync, write as fsWrite, closeSync, constants as fsc } from 'node:fs';
+import { closeSync, constants as fsc, ftruncateSync, mkdirSync, write as fsWrite } from 'node:fs';
 import { BerthError, corrupt, unavailable } from '../image/errors.js';
 import type { ByteInput } from './byte-source.js';
 import { goClean, goDir, goJoin } from './go-path.js';
@@ -176,6 +176,7 @@ class Extractor {
       }
       case TarType.File:
       case TarType.Cont:
+      case TarType.GnuSparse:
         await this.writeFile(entry, dirFd, name);
         this.result.size += h.size;
         break;
@@ -227,11 +228,18 @@ class Extractor {
 
   private async writeFile(entry: TarEntry, dirFd: number, name: Buffer): Promise<void> {
     const fd = this.n.openFileAt(dirFd, name, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+    // Holes of sparse entries stay holes: zero chunks are skipped and the length set at the end.
+    const sparse = entry.body.storedSize !== entry.body.size;
+    let pos = 0;
     try {
       for await (const chunk of entry.body) {
-        let off = 0;
-        while (off < chunk.length) off += await writeFd(fd, chunk, off);
+        if (!(sparse && isAllZero(chunk))) {
+          let off = 0;
+          while (off < chunk.length) off += await writeFd(fd, chunk, off, pos + off);
+        }
+        pos += chunk.length;
       }
+      if (sparse) ftruncateSync(fd, pos);
     } finally {
       closeSync(fd);
     }
@@ -348,10 +356,15 @@ class Extractor {
   }
 }
 
-function writeFd(fd: number, buf: Buffer, off: number): Promise<number> {
+function writeFd(fd: number, buf: Buffer, off: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    fsWrite(fd, buf, off, buf.length - off, null, (err, n) => (err ? reject(err) : resolve(n)));
+    fsWrite(fd, buf, off, buf.length - off, position, (err, n) => (err ? reject(err) : resolve(n)));
   });
+}
+
+function isAllZero(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 /**

@@ -22,8 +22,17 @@ import {
   parseString,
   tarCorrupt,
   validPaxRecord,
+  type BlockFormat,
 } from './tar-fields.js';
 import { TarType, isHeaderOnlyType, type TarFormat, type TarHeader } from './tar-header.js';
+import {
+  paxSparseMap01,
+  paxSparseVersion,
+  readOldGnuSparseMap,
+  readPaxSparseMap10,
+  validateSparse,
+  type SparseFragment,
+} from './tar-sparse.js';
 
 export interface ReadTarOptions {
   /**
@@ -36,8 +45,10 @@ export interface ReadTarOptions {
 }
 
 export interface TarEntryBody extends AsyncIterable<Buffer> {
-  /** Number of body bytes stored in the archive for this entry. */
+  /** Number of bytes the body yields (the logical size; holes of sparse files included). */
   readonly size: number;
+  /** Number of body bytes stored in the archive (differs from size only for sparse files). */
+  readonly storedSize: number;
   /** The whole body in memory; refuses bodies larger than maxBytes (default 64 MiB). */
   readAll(maxBytes?: number): Promise<Buffer>;
   /** The body as a Readable stream. */
@@ -64,29 +75,73 @@ const LIBARCHIVE_XATTR_PREFIX = 'LIBARCHIVE.xattr.';
 const MAX_RAW_HEADER = 8 << 20;
 
 class EntryBody implements TarEntryBody {
+  /** Stored bytes not yet read. */
   remaining: number;
+  /** Logical position, for sparse files. */
+  private pos = 0;
   private valid = true;
 
   constructor(
     private readonly source: ByteSource,
-    readonly size: number,
+    /** Bytes the entry occupies in the archive (before padding). */
+    readonly storedSize: number,
     readonly name: string,
+    private readonly sparse?: { fragments: SparseFragment[]; size: number; mapBytes: number },
   ) {
-    this.remaining = size;
+    this.remaining = storedSize - (sparse?.mapBytes ?? 0);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    while (this.remaining > 0 || !this.valid) {
-      if (!this.valid) throw invalidArgument(`archive/tar: body of ${JSON.stringify(this.name)} read after moving to the next entry`);
-      const chunk = await this.source.readUpTo(this.remaining);
-      if (chunk === null) throw truncated(`inside the body of ${JSON.stringify(this.name)} (${this.remaining} of ${this.size} bytes missing)`);
+  get size(): number {
+    return this.sparse?.size ?? this.storedSize;
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    return this.sparse === undefined ? this.stored(this.remaining) : this.expanded(this.sparse.fragments);
+  }
+
+  private check(): void {
+    if (!this.valid) throw invalidArgument(`archive/tar: body of ${JSON.stringify(this.name)} read after moving to the next entry`);
+  }
+
+  /** Up to n stored bytes. */
+  private async *stored(n: number): AsyncGenerator<Buffer> {
+    this.check();
+    let left = Math.min(n, this.remaining);
+    while (left > 0) {
+      const chunk = await this.source.readUpTo(left);
+      this.check();
+      if (chunk === null) throw truncated(`inside the body of ${JSON.stringify(this.name)} (${this.remaining} of ${this.storedSize} bytes missing)`);
       this.remaining -= chunk.length;
+      left -= chunk.length;
       yield chunk;
     }
   }
 
+  /** Sparse files: zeros for the holes, stored data for the fragments. */
+  private async *expanded(fragments: SparseFragment[]): AsyncGenerator<Buffer> {
+    this.check();
+    const holeTo = function* (this: EntryBody, end: number): Generator<Buffer> {
+      while (this.pos < end) {
+        const k = Math.min(end - this.pos, 64 << 10);
+        this.pos += k;
+        yield Buffer.alloc(k);
+        this.check();
+      }
+    }.bind(this);
+    for (const f of fragments) {
+      const end = f.offset + f.length;
+      if (end <= this.pos) continue;
+      yield* holeTo(f.offset);
+      for await (const chunk of this.stored(end - this.pos)) {
+        this.pos += chunk.length;
+        yield chunk;
+      }
+    }
+    yield* holeTo(this.size);
+  }
+
   async readAll(maxBytes = 64 << 20): Promise<Buffer> {
-    if (this.remaining > maxBytes) {
+    if (this.size > maxBytes) {
       throw invalidArgument(`archive/tar: ${JSON.stringify(this.name)} is ${this.size} bytes, more than the ${maxBytes} allowed in memory`);
     }
     const parts: Buffer[] = [];
@@ -103,7 +158,7 @@ class EntryBody implements TarEntryBody {
     const want = this.remaining;
     const got = await this.source.skip(want);
     this.remaining -= got;
-    if (got < want) throw truncated(`inside the body of ${JSON.stringify(this.name)} (${want - got} of ${this.size} bytes missing)`);
+    if (got < want) throw truncated(`inside the body of ${JSON.stringify(this.name)} (${want - got} of ${this.storedSize} bytes missing)`);
   }
 
   invalidate(): void {
@@ -126,7 +181,7 @@ export async function* readTar(input: ByteInput, options: ReadTarOptions = {}): 
       if (body !== undefined) {
         body.invalidate();
         await body.discard();
-        const pad = blockPadding(body.size);
+        const pad = blockPadding(body.storedSize);
         const got = await source.skip(pad);
         if (got < pad && requireEnd) throw truncated(`in the padding after ${JSON.stringify(body.name)}`);
         body = undefined;
@@ -135,8 +190,7 @@ export async function* readTar(input: ByteInput, options: ReadTarOptions = {}): 
       const next = await readEntryHeader(source, count, requireEnd);
       if (next === undefined) break;
       count++;
-      const size = isHeaderOnlyType(next.header.type) || next.header.type === TarType.PaxGlobal ? 0 : next.header.size;
-      body = new EntryBody(source, size, next.header.name);
+      body = new EntryBody(source, next.storedSize, next.header.name, next.sparse);
       yield { header: next.header, body, offset: next.offset, rawHeader: next.raw };
     }
     if (options.drainTrailing ?? true) await source.drain();
@@ -146,17 +200,26 @@ export async function* readTar(input: ByteInput, options: ReadTarOptions = {}): 
   }
 }
 
+interface ReadHeader {
+  header: TarHeader;
+  offset: number;
+  raw: Buffer;
+  storedSize: number;
+  sparse?: { fragments: SparseFragment[]; size: number; mapBytes: number };
+}
+
 interface ParsedBlock {
   header: TarHeader;
   /** Go's per-block format guess (bit mask) used to compute the entry's final format. */
   goFormat: number;
+  blockFormat: BlockFormat;
 }
 
 async function readEntryHeader(
   source: ByteSource,
   entriesSoFar: number,
   requireEnd: boolean,
-): Promise<{ header: TarHeader; offset: number; raw: Buffer } | undefined> {
+): Promise<ReadHeader | undefined> {
   const offset = source.offset;
   const raw: Buffer[] = [];
   let rawSize = 0;
@@ -209,7 +272,7 @@ async function readEntryHeader(
             ...recordsToHeaderMaps(paxRecords),
             ...(formatName(format) !== undefined ? { format: formatName(format)! } : {}),
           };
-          return { header: global, offset, raw: Buffer.concat(raw) };
+          return { header: global, offset, raw: Buffer.concat(raw), storedSize: 0 };
         }
         continue;
       }
@@ -232,14 +295,36 @@ async function readEntryHeader(
         if (!isHeaderOnlyType(hdr.type) && hdr.size < 0) {
           throw tarCorrupt(`invalid tar header at offset ${blockOffset}: negative size ${hdr.size}`);
         }
-        if (hdr.type === TarType.GnuSparse || (paxRecords !== undefined && hasSparseRecords(paxRecords))) {
-          throw invalidArgument(`archive/tar: ${JSON.stringify(hdr.name)} is a sparse file, which is not supported`);
+        const storedSize = isHeaderOnlyType(hdr.type) ? 0 : hdr.size;
+        let sparse: ReadHeader['sparse'];
+        if (hdr.type === TarType.GnuSparse) {
+          if (parsed.blockFormat !== 'gnu') throw tarCorrupt(`invalid tar header at offset ${blockOffset}: sparse entry in a non-GNU header`);
+          // readOldGnuSparseMap bounds its extension blocks itself
+          const m = await readOldGnuSparseMap(block, source, raw, blockOffset);
+          hdr.size = m.realSize;
+          sparse = { fragments: m.fragments, size: m.realSize, mapBytes: 0 };
+        } else if (hdr.pax !== undefined && !isHeaderOnlyType(hdr.type)) {
+          const version = paxSparseVersion(hdr.pax);
+          if (version !== undefined) {
+            format &= PAX;
+            if (hdr.pax['GNU.sparse.name']) hdr.name = hdr.pax['GNU.sparse.name'];
+            const size = hdr.pax['GNU.sparse.size'] ?? hdr.pax['GNU.sparse.realsize'];
+            if (size !== undefined) hdr.size = Number(/^[0-9]+$/.test(size) ? size : NaN);
+            if (!Number.isSafeInteger(hdr.size)) throw tarCorrupt(`invalid sparse PAX header at offset ${blockOffset}: bad size`);
+            if (version === '1.0') {
+              const m = await readPaxSparseMap10(source, storedSize, blockOffset);
+              sparse = { fragments: m.fragments, size: hdr.size, mapBytes: m.consumed };
+            } else {
+              sparse = { fragments: paxSparseMap01(hdr.pax, blockOffset), size: hdr.size, mapBytes: 0 };
+            }
+          }
         }
+        if (sparse !== undefined) validateSparse(sparse.fragments, sparse.size, storedSize - sparse.mapBytes, blockOffset);
         if (format & USTAR && format & PAX) format = USTAR;
         const name = formatName(format);
         if (name !== undefined) hdr.format = name;
         else delete hdr.format;
-        return { header: hdr, offset, raw: Buffer.concat(raw) };
+        return { header: hdr, offset, raw: Buffer.concat(raw), storedSize, ...(sparse !== undefined ? { sparse } : {}) };
       }
     }
   }
@@ -338,7 +423,7 @@ function parseBlock(block: Buffer, at: number): ParsedBlock {
     }
     if (prefix.length > 0) hdr.name = `${prefix}/${hdr.name}`;
   }
-  return { header: hdr, goFormat };
+  return { header: hdr, goFormat, blockFormat: bf };
 }
 
 function checksumLooksPresent(block: Buffer): boolean {
@@ -354,17 +439,21 @@ function parsePax(data: Buffer, at: number): Map<string, Buffer> {
     throw tarCorrupt(`invalid PAX header at offset ${at}: ${(err as Error).message}`);
   }
   const out = new Map<string, Buffer>();
+  // Sparse format 0.0 repeats offset/numbytes records; Go folds them into a 0.1-style map.
+  const sparseMap: string[] = [];
   for (const [k, v] of records) {
     const key = decodeRaw(k);
     if (!validPaxRecord(key, v)) throw tarCorrupt(`invalid PAX header at offset ${at}: invalid record ${JSON.stringify(key)}`);
+    if (key === 'GNU.sparse.offset' || key === 'GNU.sparse.numbytes') {
+      const expected = sparseMap.length % 2 === 0 ? 'GNU.sparse.offset' : 'GNU.sparse.numbytes';
+      if (key !== expected || v.includes(0x2c)) throw tarCorrupt(`invalid PAX header at offset ${at}: misordered sparse records`);
+      sparseMap.push(v.toString('latin1'));
+      continue;
+    }
     out.set(key, v);
   }
+  if (sparseMap.length > 0) out.set('GNU.sparse.map', Buffer.from(sparseMap.join(','), 'latin1'));
   return out;
-}
-
-function hasSparseRecords(records: Map<string, Buffer>): boolean {
-  for (const k of records.keys()) if (k.startsWith('GNU.sparse.')) return true;
-  return false;
 }
 
 /** Splits PAX records into the header's xattrs (SCHILY and LIBARCHIVE) and other records. */

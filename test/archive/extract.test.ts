@@ -199,6 +199,20 @@ describe('extractTar', () => {
     }
   });
 
+  it('extracts sparse files with their holes', async () => {
+    const src = join(base, 'sparse-src');
+    mkdirSync(src);
+    run('truncate', ['-s', '16M', join(src, 'disk.img')]);
+    writeFileSync(join(src, 'disk.img'), 'data at the end', { flag: 'a' });
+    run('tar', ['--sparse', '--format=posix', '-C', src, '-cf', join(base, 'sparse.tar'), 'disk.img']);
+    const dest = join(base, 'sparse-out');
+    await extractTar(createReadStream(join(base, 'sparse.tar')), dest);
+    const st = lstatSync(join(dest, 'disk.img'));
+    assert.equal(st.size, 16 * 1024 * 1024 + 15);
+    assert.ok(st.blocks * 512 < 1024 * 1024, `allocated ${st.blocks * 512} bytes`);
+    assert.equal(sha256Hex(readFileSync(join(dest, 'disk.img'))), sha256Hex(readFileSync(join(src, 'disk.img'))));
+  });
+
   it('rejects truncated layers with "unexpected EOF"', async () => {
     const tar = await tarOf([file('a', 'x'.repeat(5000))]);
     await assert.rejects(extractTar([tar.subarray(0, 3000)], join(base, 'trunc')), /unexpected EOF/);

@@ -17,7 +17,7 @@ import { ARCHIVES, FIXTURES, cleanup, collect, run, tempDir } from './helpers.js
 async function rewrite(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, raw = false): Promise<Buffer> {
   async function* entries(): AsyncGenerator<TarInputEntry> {
     for await (const e of readTar(input)) {
-      yield raw ? { rawHeader: e.rawHeader, bodySize: e.body.size, body: e.body } : { header: e.header, body: e.body };
+      yield raw ? { rawHeader: e.rawHeader, bodySize: e.body.storedSize, body: e.body } : { header: e.header, body: e.body };
     }
   }
   return collect(tarChunks(entries()));
