@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(busybox-static skopeo docker-registry crun runc xz-utils bzip2 zstd apache2-utils openssl iproute2 git ca-certificates)
+PACKAGES=(busybox-static skopeo docker-registry docker.io crun runc xz-utils bzip2 zstd apache2-utils openssl iproute2 git ca-certificates time)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,8 +17,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The registry package starts a service on :5000; berth's tests start their own registries.
-  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  # Packages may start services; berth's tests start their own registries and Docker engine.
+  for svc in docker-registry docker containerd; do systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
   pkill -f '/usr/bin/docker-registry serve /etc/docker/registry' 2>/dev/null || true
 fi
 
