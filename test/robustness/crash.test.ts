@@ -33,7 +33,7 @@ test('SIGKILL at random points of load, import, rmi and prune leaves a consisten
   const bigTar = join(d.dir, 'big.tar');
   execFileSync('tar', ['-C', d.dir, '-cf', bigTar, 'big.bin']);
   const archive = join(fixturesDir(), 'archives', 'two-images.tar');
-  assert.equal((await s.berth('import', rootfs, 'keep/base:1')).code, 0);
+  assert.equal((await s.berth('import', '-c', 'LABEL keep=1', rootfs, 'keep/base:1')).code, 0);
   const keep = query<{ id: string }>(s.root, 'SELECT image_id AS id FROM refs')[0]!.id;
 
   let seed = 7;
@@ -43,7 +43,7 @@ test('SIGKILL at random points of load, import, rmi and prune leaves a consisten
       ['import', bigTar, `crash/big:${i}`],
       ['load', '-i', archive],
       ['rmi', '127.0.0.1:5000/lab/small:1.0'],
-      ['image', 'prune', '-a', '-f'],
+      ['image', 'prune', '-a', '-f', '--filter', 'label!=keep'],
       ['import', rootfs, `crash/small:${i}`],
     ];
     await runAndKill(s.root, ops[rand(ops.length)]!, 20 + rand(400));
