@@ -1,3 +1,4 @@
+import { fixturesDir } from '../helpers/paths.js';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { nativeAvailable } from '../../src/archive/native.js';
 
 /** Repository root (tests run from dist/test/archive). */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-export const FIXTURES = '/work/shared/fixtures/docker';
+export const FIXTURES = fixturesDir();
 export const ARCHIVES = join(FIXTURES, 'archives');
 
 /** Builds the native addon with node-gyp if it is not built yet. */

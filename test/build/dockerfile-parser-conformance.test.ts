@@ -1,3 +1,4 @@
+import { sharedDir } from '../helpers/paths.js';
 // Runs every case of BuildKit's parser test data (shared/conformance/buildkit-dockerfile-parser):
 // positive cases must dump exactly to `result`, negative ones must fail to parse.
 
@@ -7,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dumpNode, parse } from '../../src/build/dockerfile/index.js';
 
-const root = '/work/shared/conformance/buildkit-dockerfile-parser';
+const root = join(sharedDir(), 'conformance', 'buildkit-dockerfile-parser');
 const positiveDir = join(root, 'testfiles');
 const negativeDir = join(root, 'testfiles-negative');
 

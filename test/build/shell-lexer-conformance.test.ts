@@ -1,3 +1,4 @@
+import { sharedDir } from '../helpers/paths.js';
 // Runs every case of BuildKit's shell lexer test data (shared/conformance/buildkit-shell-lexer).
 
 import { test } from 'node:test';
@@ -6,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envFromList, ShellLex } from '../../src/build/dockerfile/index.js';
 
-const dir = '/work/shared/conformance/buildkit-shell-lexer';
+const dir = join(sharedDir(), 'conformance', 'buildkit-shell-lexer');
 
 // Cases berth cannot pass yet (by input), with the reason.
 const knownFailures = new Map<string, string>();

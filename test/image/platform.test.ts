@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { fixturesDir } from '../helpers/paths.js';
 // Tables from the behaviour of github.com/containerd/platforms (specifier parsing, normalisation,
 // Only/OnlyStrict/OnlyOS matching and ordering), Docker's manifest selection, and the manifest
 // lists captured in /work/shared/fixtures.
@@ -781,7 +783,7 @@ describe('host detection', () => {
 describe('filterManifests (picking from an image index)', () => {
   const AMD64 = 'sha256:8998e0ab1d6e767ad3024f753bad1f454ef6b3d1bbd606b980b02fdb15d1a0f1';
   const ARM64 = 'sha256:209a39da279e50de9d26e2d21728eada9a5817bcc9cf85dfeda701055b54d576';
-  const fixture = '/work/shared/fixtures/docker/registry/multi-index.json';
+  const fixture = join(fixturesDir(), 'registry', 'multi-index.json');
   const index: { manifests: { digest: string; platform?: Platform }[] } = existsSync(fixture)
     ? JSON.parse(readFileSync(fixture, 'utf8'))
     : {
@@ -801,7 +803,7 @@ describe('filterManifests (picking from an image index)', () => {
   });
 
   test('fixture OCI layout index (skopeo copy --all)', () => {
-    const blob = '/work/shared/fixtures/docker/oci/multi-arch/blobs/sha256/a001264c13dc7370356367cd19afe2f6b393d341aaeefeab2255c767b948834a';
+    const blob = join(fixturesDir(), 'oci', 'multi-arch', 'blobs', 'sha256', 'a001264c13dc7370356367cd19afe2f6b393d341aaeefeab2255c767b948834a');
     if (!existsSync(blob)) return;
     const nested: { manifests: { digest: string; platform?: Platform }[] } = JSON.parse(readFileSync(blob, 'utf8'));
     const arm = filterManifests(nested.manifests, { os: 'linux', architecture: 'arm64' }, AMD64_HOST);

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { fixturesDir } from '../helpers/paths.js';
 // Tables of inputs and results taken from the behaviour of github.com/distribution/reference
 // (v0.6 as vendored by Docker 28.2.2), go-digest v1.0.0, Docker's daemon/CLI, and the references
 // that appear in the captured Docker outputs under /work/shared/fixtures.
@@ -400,7 +402,7 @@ describe('parseNormalizedNamed', () => {
 
 describe('docker tag error wrapping', () => {
   test('matches the captured Docker 28.2.2 stderr', () => {
-    const fixture = '/work/shared/fixtures/docker/cli-28.2.2/tag-invalid.stderr';
+    const fixture = join(fixturesDir(), 'cli-28.2.2', 'tag-invalid.stderr');
     const expected = existsSync(fixture)
       ? readFileSync(fixture, 'utf8').trimEnd()
       : 'Error parsing reference: "Bad/UPPER:x" is not a valid repository/tag: invalid reference format: repository name (UPPER) must be lowercase';
@@ -862,7 +864,7 @@ describe('image ID lookup (daemon GetImage / ImageDelete)', () => {
   });
 
   test('fixture: No such image messages', () => {
-    const dir = '/work/shared/fixtures/docker/cli-28.2.2';
+    const dir = join(fixturesDir(), 'cli-28.2.2');
     for (const [name, input] of [
       ['rmi-missing', 'lab/nope:1'],
       ['history-missing', 'lab/nope:1'],
