@@ -44,6 +44,8 @@ export class GarbageCollector {
       ),
       layerUsedByImage: p<number>('SELECT 1 FROM image_layers WHERE chain_id = ? LIMIT 1'),
       layerHasChild: p<number>('SELECT 1 FROM layers WHERE parent = ? LIMIT 1'),
+      layerCached: p<number>('SELECT 1 FROM build_cache WHERE top_layer = ? LIMIT 1'),
+      blobCached: p<number>('SELECT 1 FROM build_cache WHERE image_id = ? LIMIT 1'),
       leased: p<number>('SELECT 1 FROM lease_resources WHERE kind = ? AND key = ? LIMIT 1'),
       deleteLayer: p('DELETE FROM layers WHERE chain_id = ?'),
       diffStillUsed: p<number>('SELECT 1 FROM layers WHERE diff_id = ? LIMIT 1'),
@@ -82,6 +84,7 @@ export class GarbageCollector {
       if (this.s.layerUsedByImage.get(chain) !== undefined) continue;
       if (this.s.leased.get('layer', chain) !== undefined) continue;
       if (this.s.layerHasChild.get(chain) !== undefined) continue;
+      if (this.s.layerCached.get(chain) !== undefined) continue;
       this.s.deleteLayer.run(chain);
       result.layers.push(chain);
       result.layerBytes += row.size;
@@ -109,6 +112,7 @@ export class GarbageCollector {
       this.s.blobIsImage.get(d) !== undefined ||
       this.s.blobIsManifest.get(d) !== undefined ||
       this.s.blobIsLayer.get(d) !== undefined ||
+      this.s.blobCached.get(d) !== undefined ||
       this.s.leased.get('blob', d) !== undefined
     );
   }
@@ -122,6 +126,7 @@ export class GarbageCollector {
         `WITH RECURSIVE live(c) AS (
            SELECT chain_id FROM image_layers
            UNION SELECT key FROM lease_resources WHERE kind = 'layer'
+           UNION SELECT top_layer FROM build_cache WHERE top_layer IS NOT NULL
            UNION SELECT l.parent FROM layers l JOIN live ON l.chain_id = live.c WHERE l.parent IS NOT NULL
          )
          SELECT chain_id FROM layers WHERE chain_id NOT IN (SELECT c FROM live)`,
@@ -137,6 +142,7 @@ export class GarbageCollector {
            SELECT id FROM images
            UNION SELECT digest FROM image_manifests
            UNION SELECT blob FROM layer_blobs
+           UNION SELECT image_id FROM build_cache
            UNION SELECT key FROM lease_resources WHERE kind = 'blob')`,
       )
       .all() as { digest: Digest; size: number }[];

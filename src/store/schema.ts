@@ -101,4 +101,27 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, key)
   ) WITHOUT ROWID;
   `,
+  // 2: build cache (berth build): a step's cache key -> the image config and layer stack it made.
+  // Rows are GC roots for that config blob and top layer, so a cached step survives the removal
+  // of the images that first recorded it until `builder prune`. file_hashes remembers context
+  // file digests by path and metadata (the fast path of no-change rebuilds).
+  `
+  CREATE TABLE build_cache (
+    key        TEXT PRIMARY KEY,
+    image_id   TEXT NOT NULL,
+    top_layer  TEXT,
+    size       INTEGER NOT NULL,
+    created    INTEGER NOT NULL,
+    last_used  INTEGER NOT NULL,
+    description TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX build_cache_image ON build_cache(image_id);
+  CREATE INDEX build_cache_layer ON build_cache(top_layer);
+
+  CREATE TABLE build_file_hashes (
+    path       TEXT PRIMARY KEY,
+    sig        TEXT NOT NULL,
+    digest     TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,0 +1,130 @@
+import type { Store, NewLayer, Lease } from '../store/store.js';
+import type { Digest } from '../image/digest.js';
+import { chainIds } from '../image/digest.js';
+import type { FileHashCache } from '../build/dir-index.js';
+import type { ImageConfig } from '../image/types.js';
+import { readImageConfig } from './image-config.js';
+
+export interface CachedStep {
+  imageId: Digest;
+  config: ImageConfig;
+  layers: NewLayer[];
+}
+
+/**
+ * The build cache: step key -> the image config and layer stack the step made. Rows are GC roots
+ * (see store/gc.ts), shared by every build of the store and kept until `builder prune`.
+ */
+export class BuildCache {
+  constructor(private readonly store: Store) {}
+
+  /** The layers of a stack as stored, or undefined when one of them is gone. */
+  layersOf(diffIds: readonly Digest[]): NewLayer[] | undefined {
+    const chains = chainIds(diffIds);
+    const out: NewLayer[] = [];
+    for (let i = 0; i < chains.length; i++) {
+      const row = this.store.meta.layer(chains[i]!);
+      if (!row) return undefined;
+      const blobs = this.store.meta.layerBlobs(row.diff_id).map((b) => ({ digest: b.blob, mediaType: b.media_type }));
+      if (blobs.length === 0) return undefined;
+      out.push({ diffId: row.diff_id, size: row.size, tarSize: row.tar_size, blobs });
+    }
+    return out;
+  }
+
+  /** Looks a key up and, when found, claims its result for the lease in the same transaction. */
+  async lookup(lease: Lease, key: string): Promise<CachedStep | undefined> {
+    const row = this.store.tx(() => {
+      const r = this.store.db.prepare('SELECT image_id, top_layer FROM build_cache WHERE key = ?').get(key) as
+        | { image_id: Digest; top_layer: Digest | null }
+        | undefined;
+      if (!r) return undefined;
+      lease.attach('blob', r.image_id);
+      if (r.top_layer) lease.attach('layer', r.top_layer);
+      this.store.db.prepare('UPDATE build_cache SET last_used = ? WHERE key = ?').run(Date.now(), key);
+      return r;
+    });
+    if (!row || !this.store.content.has(row.image_id)) return undefined;
+    let config: ImageConfig;
+    try {
+      config = await readImageConfig(this.store, row.image_id);
+    } catch {
+      return undefined;
+    }
+    const layers = this.layersOf(config.rootfs?.diff_ids ?? []);
+    if (!layers) return undefined;
+    return { imageId: row.image_id, config, layers };
+  }
+
+  /**
+   * Records a step's result, joining the caller's transaction. When another build recorded the
+   * same key first, its result wins and is returned, so concurrent builds converge.
+   */
+  record(key: string, imageId: Digest, layers: NewLayer[], description: string): Digest {
+    const chains = chainIds(layers.map((l) => l.diffId));
+    const size = layers.reduce((n, l) => n + l.size, 0);
+    const now = Date.now();
+    this.store.db
+      .prepare(
+        `INSERT OR IGNORE INTO build_cache (key, image_id, top_layer, size, created, last_used, description)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(key, imageId, chains.at(-1) ?? null, size, now, now, description);
+    return this.store.db.prepare('SELECT image_id FROM build_cache WHERE key = ?').pluck().get(key) as Digest;
+  }
+
+  /** Records layer rows without an image (intermediate steps of --no-parent builds). Joins the tx. */
+  putLayers(layers: NewLayer[]): void {
+    const q = this.store.meta.q;
+    const chains = chainIds(layers.map((l) => l.diffId));
+    layers.forEach((l, i) => {
+      q.insertLayer.run(chains[i], l.diffId, i === 0 ? null : chains[i - 1], l.size, l.tarSize);
+      for (const b of l.blobs) q.insertLayerBlob.run(l.diffId, b.digest, b.mediaType);
+    });
+  }
+
+  /** Drops cache rows (all, or those unused since `before`) and collects what only they kept. */
+  prune(opts: { before?: number } = {}): { entries: number; reclaimed: number } {
+    const res = this.store.tx(() => {
+      const rows = this.store.db
+        .prepare('SELECT key, image_id, top_layer FROM build_cache WHERE last_used < ?')
+        .all(opts.before ?? Number.MAX_SAFE_INTEGER) as { key: string; image_id: Digest; top_layer: Digest | null }[];
+      const del = this.store.db.prepare('DELETE FROM build_cache WHERE key = ?');
+      for (const r of rows) del.run(r.key);
+      const collected = this.store.gc.collect({
+        layers: rows.map((r) => r.top_layer).filter((x): x is Digest => !!x),
+        blobs: rows.map((r) => r.image_id),
+      });
+      return { entries: rows.length, reclaimed: collected.bytes };
+    });
+    this.store.gc.sweep();
+    return res;
+  }
+
+  /** File digests by path, checked against the file's metadata; writes are batched. */
+  fileHashes(): FileHashCache & { flush(): void } {
+    const get = this.store.db.prepare('SELECT sig, digest FROM build_file_hashes WHERE path = ?');
+    const pending: [string, string, string][] = [];
+    return {
+      get: (path, sig) => {
+        const r = get.get(path) as { sig: string; digest: string } | undefined;
+        return r && r.sig === sig ? r.digest : undefined;
+      },
+      put: (path, sig, digest) => {
+        pending.push([path, sig, digest]);
+      },
+      flush: () => {
+        if (!pending.length) return;
+        const put = this.store.db.prepare('INSERT OR REPLACE INTO build_file_hashes (path, sig, digest) VALUES (?, ?, ?)');
+        try {
+          this.store.tx(() => {
+            for (const p of pending) put.run(...p);
+          });
+        } catch {
+          // Only an optimisation: a busy store just means hashing again next time.
+        }
+        pending.length = 0;
+      },
+    };
+  }
+}
