@@ -124,4 +124,45 @@ export const MIGRATIONS: readonly string[] = [
     digest     TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+
+  // 3: containers (berth run/create) and snapshots (layers unpacked for containers and RUN steps).
+  // A snapshot directory is named by a short base-36 number from the counters table (never reused), so
+  // overlay lowerdir lists stay within a page even for 500 layers. Containers pin their top layer.
+  `
+  CREATE TABLE counters (
+    name       TEXT PRIMARY KEY,
+    value      INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE snapshots (
+    name       TEXT PRIMARY KEY,
+    chain_id   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    created    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX snapshots_chain ON snapshots(chain_id, kind);
+
+  CREATE TABLE containers (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    image_id    TEXT NOT NULL,
+    top_layer   TEXT,
+    snapshotter TEXT NOT NULL,
+    config      TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    pid         INTEGER NOT NULL DEFAULT 0,
+    pid_start   TEXT,
+    monitor_pid INTEGER NOT NULL DEFAULT 0,
+    monitor_start TEXT,
+    exit_code   INTEGER NOT NULL DEFAULT 0,
+    error       TEXT NOT NULL DEFAULT '',
+    created     TEXT NOT NULL,
+    started     TEXT NOT NULL DEFAULT '',
+    finished    TEXT NOT NULL DEFAULT '',
+    labels      TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX containers_image ON containers(image_id);
+  CREATE INDEX containers_layer ON containers(top_layer);
+  `,
 ];
