@@ -1,74 +1,25 @@
-import { createWriteStream, renameSync, unlinkSync, statSync, type ReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import type { ReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { openFile, writeFileAtomically as writeAtomically, PathError } from '../transport/files.js';
+import { BerthError } from '../image/errors.js';
 import { CliError } from './errors.js';
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'not a directory',
-  ENOSPC: 'no space left on device',
-  EROFS: 'read-only file system',
-  EEXIST: 'file exists',
-};
-
-/** Go's *PathError text, e.g. `open /x.tar: no such file or directory`. */
-export function pathError(op: string, path: string, err: unknown): CliError {
-  const e = err as NodeJS.ErrnoException;
-  const text = (e.code && ERRNO_TEXT[e.code]) ?? e.message;
-  return new CliError(`${op} ${path}: ${text}`);
-}
-
-/** Opens a local file for reading, failing with Go's message before any work starts. */
+/** The Docker CLI opens local files itself, so their errors print without the daemon prefix. */
 export async function openInput(path: string): Promise<ReadStream> {
   try {
-    const fh = await open(path, 'r');
-    const st = await fh.stat();
-    if (st.isDirectory()) {
-      await fh.close();
-      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    }
-    return fh.createReadStream({ highWaterMark: 1 << 20 });
+    return await openFile(path);
   } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw pathError('open', path, err);
+    if (err instanceof PathError) throw new CliError(err.message);
+    throw err;
   }
 }
 
-/**
- * Writes to a temporary file beside the destination and renames it into place only when the
- * writer succeeded, so a failed save never leaves a truncated file under the requested name.
- */
 export async function writeFileAtomically(path: string, write: (out: Writable) => Promise<void>): Promise<void> {
-  const dir = dirname(path);
   try {
-    if (!statSync(dir).isDirectory()) throw new Error();
-  } catch {
-    throw new CliError(`failed to save image: invalid output path: directory "${dir}" does not exist`);
-  }
-  const tmp = join(dir, `.${basename(path)}.berth-tmp-${randomBytes(4).toString('hex')}`);
-  const out = createWriteStream(tmp, { mode: 0o644 });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      out.once('open', () => resolve());
-      out.once('error', reject);
-    });
+    await writeAtomically(path, write);
   } catch (err) {
-    throw pathError('open', tmp, err);
-  }
-  try {
-    await write(out);
-    if (!out.writableFinished) await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    renameSync(tmp, path);
-  } catch (err) {
-    out.destroy();
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
+    if (err instanceof PathError || (err instanceof BerthError && err.message.startsWith('failed to save image:'))) {
+      throw new CliError(err.message);
     }
     throw err;
   }

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Loader> = {
   'system prune': () => import('./commands/system-prune.js'),
   'system check': () => import('./commands/system-check.js'),
   'system gc': () => import('./commands/system-gc.js'),
+  copy: () => import('./commands/copy.js'),
   version: () => import('./commands/version.js'),
 };
 

@@ -14,6 +14,10 @@ import { digestHex } from '../image/digest.js';
 export interface LoadOptions {
   platform?: PlatformLike;
   progress?: ProgressFn;
+  /** Load only the image the archive names so (a tag, or an OCI ref.name). */
+  select?: string;
+  /** Tag the loaded image with this reference instead of the archive's names. */
+  retag?: string;
 }
 
 export interface LoadResult {
@@ -25,6 +29,8 @@ export interface LoadResult {
 interface Planned {
   commit: ImageToCommit;
   parent?: string;
+  /** The names the archive gives the image, as written there. */
+  names: string[];
 }
 
 /**
@@ -52,6 +58,7 @@ export async function loadImages(engine: EngineCore, input: AsyncIterable<Buffer
     if (!planned) {
       throw invalidArgument('invalid archive: it holds neither manifest.json (docker save) nor index.json (OCI layout)');
     }
+    if (opts.select !== undefined || opts.retag !== undefined) narrow(planned, opts.select, opts.retag);
     const ids = new Set(planned.map((p) => p.commit.image.id));
     for (const p of planned) if (p.parent && ids.has(p.parent)) p.commit.image.parent = p.parent;
     const moves = store.tx(() => commitImages(store, planned.map((p) => p.commit)));
@@ -67,6 +74,28 @@ export async function loadImages(engine: EngineCore, input: AsyncIterable<Buffer
   } finally {
     store.release(lease);
     store.gc.opportunistic();
+  }
+}
+
+/** Keeps the selected image only, and gives it the requested tag. */
+function narrow(planned: Planned[], select: string | undefined, retag: string | undefined): void {
+  let keep = planned;
+  if (select !== undefined) {
+    const wanted = safeTag(select);
+    keep = planned.filter((p) => p.names.includes(select) || (wanted && p.commit.tags.some((t) => t.repo === wanted.repo && t.tag === wanted.tag)));
+    if (keep.length === 0) throw new BerthError('not-found', `no image named "${select}" in the archive`);
+  } else if (planned.length > 1) {
+    throw invalidArgument(`the archive holds ${planned.length} images: name the one to copy`);
+  }
+  planned.splice(0, planned.length, ...keep.slice(0, 1));
+  if (retag !== undefined) planned[0]!.commit.tags = [parseRepoTag(parseNormalizedNamed(retag).tagNameOnly().toString())];
+}
+
+function safeTag(s: string): { repo: string; tag: string } | undefined {
+  try {
+    return parseRepoTag(parseNormalizedNamed(s).tagNameOnly().toString());
+  } catch {
+    return undefined;
   }
 }
 
@@ -142,7 +171,7 @@ async function planDockerArchive(store: Store, a: IngestedArchive): Promise<Plan
     }
     const layers = m.Layers.map((p, i) => layerFromFile(archiveFile(a, p), i, diffIds[i]!, p));
     const image: NewImage = { id: cfgFile.digest, config, layers };
-    out.push({ commit: { image, tags: (m.RepoTags ?? []).map(parseRepoTag) }, parent: m.Parent || undefined });
+    out.push({ commit: { image, tags: (m.RepoTags ?? []).map(parseRepoTag) }, parent: m.Parent || undefined, names: m.RepoTags ?? [] });
   }
   return out;
 }
@@ -200,11 +229,15 @@ async function planOciLayout(store: Store, a: IngestedArchive, platform?: Platfo
           image: { id: cfgFile.digest, config, layers, manifests: [{ digest: mf.digest, mediaType: desc.mediaType }] },
           tags: [],
         },
+        names: [],
       };
       byImage.set(cfgFile.digest, p);
       out.push(p);
     }
+    const refName = top.annotations?.['org.opencontainers.image.ref.name'];
+    if (refName) p.names.push(refName);
     if (name) {
+      p.names.push(name);
       try {
         p.commit.tags.push(parseRepoTag(parseNormalizedNamed(name).tagNameOnly().toString()));
       } catch (err) {

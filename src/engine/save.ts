@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EngineCore } from './engine.js';
 import type { Store } from '../store/store.js';
-import { tarStream } from '../archive/tar-writer.js';
+import { tarStream, type TarInputEntry } from '../archive/tar-writer.js';
 import { createDecompressor } from '../archive/compression.js';
 import { dockerArchiveEntries, type ArchiveImage, type ArchiveLayer } from '../transport/docker-archive-writer.js';
 import { parseAnyReference } from '../image/reference.js';
@@ -10,6 +10,7 @@ import { layerCompression } from '../image/mediatypes.js';
 import { BerthError, notFound, corrupt } from '../image/errors.js';
 import type { ImageConfig } from '../image/types.js';
 import { NoSuchImage } from './resolve.js';
+import { parseTagTarget } from './refs.js';
 import type { ImageRow } from '../store/metadata.js';
 
 export interface SaveOptions {
@@ -17,6 +18,10 @@ export interface SaveOptions {
   format?: 'docker' | 'oci';
   /** Leave the output open at the end (for stdout). */
   keepOpen?: boolean;
+  /** Record the (single) image under this tag instead of its own (`copy berth:x docker-archive:f:y`). */
+  tagAs?: string;
+  /** OCI layouts: the ref.name to record (`copy … oci:dir:name`). */
+  refName?: string;
 }
 
 interface Selected {
@@ -69,12 +74,19 @@ function selectImages(store: Store, names: string[]): Map<string, Selected> {
   return out;
 }
 
+/** An archive ready to stream: its entries, and the lease that keeps their content alive. */
+export interface PreparedArchive {
+  entries: TarInputEntry[];
+  /** Releases the lease; call once the entries were written (or on failure). */
+  done(): void;
+}
+
 /**
- * `save`: streams the named images as one archive. Everything it will read is attached to a
- * lease in the same transaction that resolves the names, so a concurrent `rmi` can untag and
- * delete the images without pulling content from under the stream.
+ * Resolves the names and plans the archive. Everything it will read is attached to a lease in
+ * the same transaction that resolves the names, so a concurrent `rmi` can untag and delete the
+ * images without pulling content from under the stream.
  */
-export async function saveImages(engine: EngineCore, names: string[], out: Writable, opts: SaveOptions = {}): Promise<void> {
+export async function prepareArchive(engine: EngineCore, names: string[], opts: SaveOptions = {}): Promise<PreparedArchive> {
   const store = engine.store;
   const lease = store.lease('save');
   try {
@@ -124,17 +136,31 @@ export async function saveImages(engine: EngineCore, names: string[], out: Writa
       });
       archive.push({ id: sel.row.id, configRaw, config, layers: alayers, tags: sel.tags, parent: sel.row.parent ?? undefined });
     }
-    try {
-      const tar = tarStream(dockerArchiveEntries(archive, opts.format ?? 'docker'));
-      if (opts.keepOpen) await copyOpen(tar, out);
-      else await pipeline(tar, out);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') throw new BerthError('unavailable', 'write error: output closed');
-      throw err;
+    if (opts.tagAs !== undefined) {
+      const t = parseTagTarget(opts.tagAs);
+      for (const a of archive) a.tags = [{ repo: t.repo, tag: t.tag }];
     }
-  } finally {
+    const entries = dockerArchiveEntries(archive, { format: opts.format, refName: opts.refName });
+    return { entries, done: () => store.release(lease) };
+  } catch (err) {
     store.release(lease);
+    throw err;
+  }
+}
+
+/** `save`: streams the named images as one archive. */
+export async function saveImages(engine: EngineCore, names: string[], out: Writable, opts: SaveOptions = {}): Promise<void> {
+  const prepared = await prepareArchive(engine, names, opts);
+  try {
+    const tar = tarStream(prepared.entries);
+    if (opts.keepOpen) await copyOpen(tar, out);
+    else await pipeline(tar, out);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') throw new BerthError('unavailable', 'write error: output closed');
+    throw err;
+  } finally {
+    prepared.done();
   }
 }
 

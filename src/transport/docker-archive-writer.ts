@@ -58,7 +58,14 @@ function platformOf(cfg: ImageConfig): Record<string, unknown> {
  * docker-archive manifest.json and repositories files. With `oci`, a plain OCI layout whose
  * layers are the stored blobs (compressed when they were pulled compressed).
  */
-export function dockerArchiveEntries(images: ArchiveImage[], format: 'docker' | 'oci' = 'docker'): TarInputEntry[] {
+export interface ArchiveOptions {
+  format?: 'docker' | 'oci';
+  /** For OCI layouts written by `copy`: the org.opencontainers.image.ref.name to record, as given. */
+  refName?: string;
+}
+
+export function dockerArchiveEntries(images: ArchiveImage[], opts: ArchiveOptions = {}): TarInputEntry[] {
+  const format = opts.format ?? 'docker';
   const blobs = new Map<string, BlobEntry>();
   const indexManifests: Descriptor[] = [];
   const manifestJson: unknown[] = [];
@@ -107,7 +114,8 @@ export function dockerArchiveEntries(images: ArchiveImage[], format: 'docker' | 
       );
       if (v1.length) (repositories[fam] ??= {})[t.tag] = digestHex(v1[v1.length - 1]!);
     }
-    if (img.tags.length === 0) indexManifests.push(desc());
+    if (opts.refName !== undefined) indexManifests.splice(indexManifests.length - img.tags.length, img.tags.length, desc({ 'org.opencontainers.image.ref.name': opts.refName }));
+    else if (img.tags.length === 0) indexManifests.push(desc());
     const item: Record<string, unknown> = {
       Config: `blobs/sha256/${digestHex(img.id)}`,
       RepoTags: repoTags.length ? repoTags : null,
