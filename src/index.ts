@@ -54,6 +54,37 @@ export class Engine {
     return pruneImages(this.core, parseFilters(opts.filters ?? []));
   }
 
+  /** Loads a docker save archive or OCI layout archive (plain or compressed) from a stream. */
+  async load(input: AsyncIterable<Buffer>, opts: { platform?: string } = {}): Promise<string[]> {
+    const { loadImages } = await import('./engine/load.js');
+    const { parsePlatform } = await import('./image/platform.js');
+    const res = await loadImages(this.core, input, { platform: opts.platform ? parsePlatform(opts.platform) : undefined });
+    return res.lines;
+  }
+
+  /** Streams the images as one archive (Docker 25+ layout, or a plain OCI layout with format 'oci'). */
+  async save(images: string[], out: NodeJS.WritableStream, opts: { format?: 'docker' | 'oci' } = {}): Promise<void> {
+    const { saveImages } = await import('./engine/save.js');
+    await saveImages(this.core, images, out as import('node:stream').Writable, opts);
+  }
+
+  /** Imports a root filesystem tarball as an image; returns its ID. */
+  async import(
+    input: AsyncIterable<Buffer>,
+    opts: { ref?: string; changes?: string[]; message?: string; platform?: string } = {},
+  ): Promise<string> {
+    const { importImage } = await import('./engine/import.js');
+    const { parsePlatform } = await import('./image/platform.js');
+    const { platform, ...rest } = opts;
+    return importImage(this.core, input, { ...rest, platform: platform ? parsePlatform(platform) : undefined });
+  }
+
+  /** Copies an image between locations: berth:REF, docker-archive:PATH[:REF], oci-archive:PATH[:REF], oci:DIR[:REF]. */
+  async copy(source: string, destination: string): Promise<void> {
+    const { copyImage } = await import('./engine/copy.js');
+    await copyImage(this.core, source, destination);
+  }
+
   async check(opts: { repair?: boolean } = {}): Promise<CheckReport> {
     const { checkStore } = await import('./engine/check.js');
     return checkStore(this.core, opts);

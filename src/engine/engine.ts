@@ -27,8 +27,19 @@ export class EngineCore {
     return this._store !== undefined;
   }
 
+  /**
+   * Closes the store. Every command ends here, so this is where leftovers of processes that died
+   * mid-work are reclaimed opportunistically (cheap when there are none).
+   */
   close(): void {
-    this._store?.close();
+    if (this._store) {
+      try {
+        this._store.gc.opportunistic();
+      } catch {
+        // Busy or read-only: the next command or `system gc` will do it.
+      }
+      this._store.close();
+    }
     this._store = undefined;
   }
 }

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { Engine, BerthError } from '../../src/index.js';
+import { tempDir } from '../helpers/berth.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { makeRootfsTar } from '../helpers/rootfs.js';
+
+test('the library entry point runs the same operations on a store', async (t) => {
+  const d = tempDir();
+  t.after(d.cleanup);
+  const engine = new Engine({ root: join(d.dir, 'store') });
+  t.after(() => engine.close());
+  const lines = await engine.load(createReadStream(join(fixturesDir(), 'archives', 'two-images.tar')));
+  assert.deepEqual(lines, ['Loaded image: 127.0.0.1:5000/lab/small:1.0', 'Loaded image: lab/other:1']);
+  const id = await engine.import(createReadStream(makeRootfsTar(d.dir)), { ref: 'lib/imported:1', changes: ['CMD ["/bin/sh"]'] });
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  await engine.tag('lib/imported:1', 'lib/imported:2');
+  const list = await engine.images({ filters: ['reference=lib/*'] });
+  assert.deepEqual(list.map((i) => i.RepoTags), [['lib/imported:1', 'lib/imported:2']]);
+  assert.deepEqual((await engine.inspect('lib/imported:2')).Config, (await engine.inspect(id)).Config);
+  assert.equal((await engine.history('lab/other:1')).length, 3);
+  const out = join(d.dir, 'out.tar');
+  const w = createWriteStream(out);
+  await engine.save(['lib/imported:1'], w);
+  if (!w.writableFinished) await once(w, 'finish');
+  assert.deepEqual(await engine.remove('lib/imported:2'), [{ Untagged: 'lib/imported:2' }]);
+  await assert.rejects(engine.remove('lib/nope:1'), (e: unknown) => e instanceof BerthError && e.kind === 'not-found');
+  const report = await engine.check();
+  assert.equal(report.problems.length, 0);
+});
