@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
@@ -45,6 +45,10 @@ export class GarbageCollector {
       layerUsedByImage: p<number>('SELECT 1 FROM image_layers WHERE chain_id = ? LIMIT 1'),
       layerHasChild: p<number>('SELECT 1 FROM layers WHERE parent = ? LIMIT 1'),
       layerCached: p<number>('SELECT 1 FROM build_cache WHERE top_layer = ? LIMIT 1'),
+      layerUsedByContainer: p<number>('SELECT 1 FROM containers WHERE top_layer = ? LIMIT 1'),
+      snapshotsOfLayer: p<string>('DELETE FROM snapshots WHERE chain_id = ? RETURNING name'),
+      snapshotExists: p<number>('SELECT 1 FROM snapshots WHERE name = ?'),
+      containerExists: p<number>('SELECT 1 FROM containers WHERE id = ?'),
       blobCached: p<number>('SELECT 1 FROM build_cache WHERE image_id = ? LIMIT 1'),
       leased: p<number>('SELECT 1 FROM lease_resources WHERE kind = ? AND key = ? LIMIT 1'),
       deleteLayer: p('DELETE FROM layers WHERE chain_id = ?'),
@@ -85,7 +89,9 @@ export class GarbageCollector {
       if (this.s.leased.get('layer', chain) !== undefined) continue;
       if (this.s.layerHasChild.get(chain) !== undefined) continue;
       if (this.s.layerCached.get(chain) !== undefined) continue;
+      if (this.s.layerUsedByContainer.get(chain) !== undefined) continue;
       this.s.deleteLayer.run(chain);
+      for (const name of this.s.snapshotsOfLayer.all(chain)) this.s.trash.run('snapshot', name);
       result.layers.push(chain);
       result.layerBytes += row.size;
       if (this.s.diffStillUsed.get(row.diff_id) === undefined) {
@@ -127,6 +133,7 @@ export class GarbageCollector {
            SELECT chain_id FROM image_layers
            UNION SELECT key FROM lease_resources WHERE kind = 'layer'
            UNION SELECT top_layer FROM build_cache WHERE top_layer IS NOT NULL
+           UNION SELECT top_layer FROM containers WHERE top_layer IS NOT NULL
            UNION SELECT l.parent FROM layers l JOIN live ON l.chain_id = live.c WHERE l.parent IS NOT NULL
          )
          SELECT chain_id FROM layers WHERE chain_id NOT IN (SELECT c FROM live)`,
@@ -136,6 +143,14 @@ export class GarbageCollector {
     const delLayer = db.prepare('DELETE FROM layers WHERE chain_id = ?');
     for (const c of deadLayers) delLayer.run(c);
     db.prepare('DELETE FROM layer_blobs WHERE diff_id NOT IN (SELECT diff_id FROM layers)').run();
+    const deadSnapshots = db
+      .prepare(
+        `DELETE FROM snapshots WHERE chain_id NOT IN (SELECT chain_id FROM layers)
+           AND name NOT IN (SELECT key FROM lease_resources WHERE kind = 'snapshot') RETURNING name`,
+      )
+      .pluck()
+      .all() as string[];
+    for (const n of deadSnapshots) this.s.trash.run('snapshot', n);
     const dead = db
       .prepare(
         `SELECT digest, size FROM blobs WHERE digest NOT IN (
@@ -162,6 +177,7 @@ export class GarbageCollector {
    */
   sweep(): number {
     let freed = 0;
+    const dirs: string[] = [];
     writeTx(this.db, () => {
       const rows = this.db.prepare('SELECT kind, key FROM trash').all() as { kind: string; key: string }[];
       const del = this.db.prepare('DELETE FROM trash WHERE kind = ? AND key = ?');
@@ -174,10 +190,20 @@ export class GarbageCollector {
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
           }
         }
+        if (r.kind === 'snapshot' || r.kind === 'container') {
+          // Directories are renamed aside under the lock and deleted after it.
+          const d = this.claimDirectory(r.kind, r.key);
+          if (d === null) continue;
+          if (d) dirs.push(d);
+        }
         del.run(r.kind, r.key);
       }
       this.sweepIngest();
     });
+    for (const d of dirs) {
+      rmSync(d, { recursive: true, force: true });
+      freed++;
+    }
     if (freed > 0) this.compactDatabase();
     return freed;
   }
@@ -192,6 +218,28 @@ export class GarbageCollector {
     }
   }
 
+  /**
+   * For a queued snapshot or container directory still unclaimed: renames it to a .trash name and
+   * returns that path ('' when already gone), or null to keep it queued (still claimed, or a
+   * mount is still active under it).
+   */
+  private claimDirectory(kind: 'snapshot' | 'container', key: string): string | null {
+    if (!/^[a-z0-9]+$/.test(key)) return '';
+    const base = kind === 'snapshot' ? this.paths.snapshots : this.paths.containers;
+    if (kind === 'snapshot' && (this.s.snapshotExists.get(key) !== undefined || this.s.leased.get('snapshot', key) !== undefined)) return null;
+    if (kind === 'container' && this.s.containerExists.get(key) !== undefined) return null;
+    const dir = join(base, key);
+    if (mountedUnder(dir)) return null;
+    const aside = join(base, `.trash-${key}-${Date.now().toString(36)}`);
+    try {
+      renameSync(dir, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw err;
+    }
+    return aside;
+  }
+
   private sweepIngest(): void {
     let names: string[];
     try {
@@ -199,12 +247,44 @@ export class GarbageCollector {
     } catch {
       return;
     }
-    if (names.length === 0) return;
     const live = this.leases.liveLeaseIds();
     for (const n of names) {
       const leaseId = n.split('-', 1)[0]!;
       if (!live.has(leaseId)) rmSync(join(this.paths.ingest, n), { force: true, recursive: true });
     }
+    // Unpacks of dead leases (.tmp-<lease>-<name>) and directories left renamed aside.
+    for (const base of [this.paths.snapshots, this.paths.containers]) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(base);
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        if (n.startsWith('.trash-') || (n.startsWith('.tmp-') && !live.has(n.split('-', 3)[1]!))) {
+          rmSync(join(base, n), { force: true, recursive: true });
+        }
+      }
+    }
+  }
+
+  /** Snapshot and container directories with no row and no lease claim. */
+  orphanDirectories(): { kind: 'snapshot' | 'container'; key: string }[] {
+    const out: { kind: 'snapshot' | 'container'; key: string }[] = [];
+    const list = (d: string) => {
+      try {
+        return readdirSync(d).filter((n) => /^[a-z0-9]+$/.test(n));
+      } catch {
+        return [];
+      }
+    };
+    for (const n of list(this.paths.snapshots)) {
+      if (this.s.snapshotExists.get(n) === undefined && this.s.leased.get('snapshot', n) === undefined) out.push({ kind: 'snapshot', key: n });
+    }
+    for (const n of list(this.paths.containers)) {
+      if (this.s.containerExists.get(n) === undefined) out.push({ kind: 'container', key: n });
+    }
+    return out;
   }
 
   /** Blob files with no metadata row and no lease claim (left by crashes before the sweep). */
@@ -226,7 +306,9 @@ export class GarbageCollector {
   queueOrphans(): number {
     const orphans = this.orphanFiles();
     for (const n of orphans) this.s.trash.run('blob', 'sha256:' + n);
-    return orphans.length;
+    const dirs = this.orphanDirectories();
+    for (const d of dirs) this.s.trash.run(d.kind, d.key);
+    return orphans.length + dirs.length;
   }
 
   /** Full collection: dead leases, unreferenced metadata, orphan files; then the sweep. */
@@ -259,4 +341,21 @@ export class GarbageCollector {
     }
     this.sweep();
   }
+}
+
+/** Whether anything is mounted at or below dir (a container's root file system, say). */
+function mountedUnder(dir: string): boolean {
+  let info: string;
+  try {
+    info = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return false;
+  }
+  for (const line of info.split('\n')) {
+    const mp = line.split(' ')[4];
+    if (mp === undefined) continue;
+    const p = mp.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (p === dir || p.startsWith(dir + '/')) return true;
+  }
+  return false;
 }
