@@ -54,9 +54,16 @@ export interface ApplyState {
  * Applies one metadata instruction (already parsed) to a container config, as Docker's builder
  * dispatchers do: ENV/LABEL/WORKDIR/USER/... with word expansion against the config's own ENV.
  */
-export function applyInstruction(cfg: ContainerConfig, raw: Instruction, state: ApplyState, lex = new ShellLex('\\')): void {
+export function applyInstruction(
+  cfg: ContainerConfig,
+  raw: Instruction,
+  state: ApplyState,
+  lex = new ShellLex('\\'),
+  opts: { expanded?: boolean } = {},
+): void {
   const env = envFromList(cfg.Env ?? []);
-  const instr = raw.kind === 'onbuild' || raw.kind === 'cmd' || raw.kind === 'entrypoint' ? raw : expandInstruction(raw, lex, env).instruction;
+  const verbatim = opts.expanded || raw.kind === 'onbuild' || raw.kind === 'cmd' || raw.kind === 'entrypoint';
+  const instr = verbatim ? raw : expandInstruction(raw, lex, env).instruction;
   switch (instr.kind) {
     case 'env':
       for (const kv of instr.env) setEnv(cfg, kv.key, kv.value);

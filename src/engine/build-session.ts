@@ -1,0 +1,137 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { EngineCore } from './engine.js';
+import { Builder, tagBuiltImage, type BuildOptions, type BuiltImage } from './build.js';
+import { saveImages } from './save.js';
+import { extractTar } from '../archive/extract.js';
+import { invalidArgument, unavailable } from '../image/errors.js';
+import type { Platform } from '../image/types.js';
+import { formatPlatform } from '../image/platform.js';
+import { parseTagTarget } from './refs.js';
+import { createDecompressor } from '../archive/compression.js';
+import { PassThrough } from 'node:stream';
+
+export interface BuildOutput {
+  type: 'docker' | 'image' | 'local' | 'tar' | 'oci' | 'registry';
+  dest?: string;
+  attrs: Record<string, string>;
+}
+
+export interface BuildSessionOptions extends Omit<BuildOptions, 'platform'> {
+  tags: string[];
+  platforms: Platform[];
+  outputs: BuildOutput[];
+  push?: boolean;
+}
+
+/** Docker's --output CSV: "type=local,dest=out" or just a path (local). */
+export function parseOutput(spec: string): BuildOutput {
+  if (!spec.includes('=')) return spec === '-' ? { type: 'tar', dest: '-', attrs: {} } : { type: 'local', dest: spec, attrs: {} };
+  const attrs: Record<string, string> = {};
+  for (const f of spec.split(',')) {
+    const i = f.indexOf('=');
+    if (i < 0) throw invalidArgument(`invalid value ${f}`);
+    attrs[f.slice(0, i).trim().toLowerCase()] = f.slice(i + 1).trim();
+  }
+  const type = (attrs.type ?? 'local') as BuildOutput['type'];
+  if (!['docker', 'image', 'local', 'tar', 'oci', 'registry'].includes(type)) throw invalidArgument(`unsupported output type "${type}"`);
+  return { type, dest: attrs.dest, attrs };
+}
+
+async function layerStreams(engine: EngineCore, image: BuiltImage): Promise<AsyncIterable<Buffer>[]> {
+  return image.layers.map((l) => {
+    const b = l.blobs[0]!;
+    const s = engine.store.content.createReadStream(b.digest);
+    const d = b.mediaType.endsWith('gzip') ? createDecompressor('gzip') : b.mediaType.endsWith('zstd') ? createDecompressor('zstd') : new PassThrough();
+    return s.pipe(d) as unknown as AsyncIterable<Buffer>;
+  });
+}
+
+/** The image's root filesystem in a directory (type=local). */
+async function exportLocal(engine: EngineCore, image: BuiltImage, dest: string): Promise<void> {
+  mkdirSync(dest, { recursive: true });
+  for (const s of await layerStreams(engine, image)) await extractTar(s, dest, { chown: process.getuid?.() === 0 });
+}
+
+/** The image's root filesystem as one tar (type=tar): later layers win, whiteouts applied. */
+async function exportTar(engine: EngineCore, image: BuiltImage, dest: string, stdout: NodeJS.WritableStream): Promise<void> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { layerFromDirectory } = await import('../archive/layer-writer.js');
+  const dir = mkdtempSync(join(tmpdir(), 'berth-out-'));
+  try {
+    await exportLocal(engine, image, dir);
+    const tar = layerFromDirectory(dir);
+    if (dest === '-') await pipeline(tar, stdout, { end: false });
+    else await writeAtomically(dest, (out) => pipeline(tar, out));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function writeAtomically(dest: string, fn: (out: NodeJS.WritableStream) => Promise<void>): Promise<void> {
+  mkdirSync(dirname(dest), { recursive: true });
+  const tmp = `${dest}.berth-${process.pid}.tmp`;
+  const out = createWriteStream(tmp);
+  await fn(out);
+  await rename(tmp, dest);
+}
+
+/**
+ * A whole build: each platform built (in turn: they share the cache), then the outputs —
+ * tags in the store (type=docker), a directory, a filesystem tar, an OCI or Docker archive.
+ * One lease protects everything from the first byte until the outputs are done.
+ */
+export async function buildSession(
+  engine: EngineCore,
+  opts: BuildSessionOptions,
+  stdout: NodeJS.WritableStream = process.stdout,
+): Promise<BuiltImage[]> {
+  const store = engine.store;
+  for (const t of opts.tags) parseTagTarget(t);
+  const outputs = opts.outputs.length ? opts.outputs : [{ type: 'docker' as const, attrs: {} }];
+  if (opts.push || outputs.some((o) => o.type === 'registry' || (o.type === 'image' && o.attrs.push === 'true'))) {
+    throw unavailable('pushing build results needs the registry client (berth push), which this build of berth does not have yet');
+  }
+  if (opts.platforms.length > 1 && outputs.some((o) => o.type === 'docker')) {
+    // One tag names one image here; a tag pointing at an image index needs store support.
+    throw invalidArgument(`docker exporter does not currently support exporting manifest lists (platforms ${opts.platforms.map(formatPlatform).join(',')}); use --output type=oci or type=local`);
+  }
+  const lease = store.lease('build');
+  const built: BuiltImage[] = [];
+  try {
+    for (const platform of opts.platforms) {
+      const b = new Builder(engine, lease, { ...opts, platform });
+      try {
+        built.push(await b.build());
+      } finally {
+        b.dispose();
+      }
+    }
+    for (const o of outputs) {
+      if (o.type === 'docker' || o.type === 'image') {
+        for (const img of built) tagBuiltImage(store, img, opts.tags, !!opts.noParent);
+        continue;
+      }
+      if (!o.dest) throw invalidArgument(`output type ${o.type} needs dest=`);
+      if (o.type === 'local') {
+        if (built.length === 1) await exportLocal(engine, built[0]!, o.dest);
+        else for (const img of built) await exportLocal(engine, img, `${o.dest}/${formatPlatform(img.platform).replace(/\//g, '_')}`);
+      } else if (o.type === 'tar') {
+        await exportTar(engine, built[0]!, o.dest, stdout);
+      } else if (o.type === 'oci') {
+        for (const img of built) tagBuiltImage(store, img, [], !!opts.noParent);
+        const ids = built.map((b) => b.id);
+        if (o.dest === '-') await saveImages(engine, ids, stdout as never, { format: 'oci', keepOpen: true } as never);
+        else await writeAtomically(o.dest, (out) => saveImages(engine, ids, out as never, { format: 'oci' }));
+      }
+    }
+    return built;
+  } finally {
+    store.release(lease);
+    store.gc.opportunistic();
+  }
+}
