@@ -63,13 +63,14 @@ export async function ingestArchive(
       continue;
     }
     const analyzer = new LayerAnalyzer();
-    const id = posix.basename(posix.dirname(name)) || name;
+    // Layers are `<id>/layer.tar` (docker save) or content-addressed blobs (OCI layouts).
+    const layerId = posix.basename(name) === 'layer.tar' ? posix.basename(posix.dirname(name)) : name.startsWith('blobs/') ? posix.basename(name) : undefined;
     let current = 0;
     const w = await store.content.write(lease, entry.body as AsyncIterable<Buffer>, {
       expectedSize: h.size,
       onData: async (chunk) => {
         current += chunk.length;
-        progress?.({ kind: 'progress', id: id.slice(0, 12), action: 'Loading layer', current, total: h.size });
+        if (layerId && h.size > 4096) progress?.({ kind: 'progress', id: layerId.slice(0, 12), action: 'Loading layer', current, total: h.size });
         await analyzer.push(chunk);
       },
     });
