@@ -22,6 +22,10 @@ const COMMANDS: Record<string, Loader> = {
   'system check': () => import('./commands/system-check.js'),
   'system gc': () => import('./commands/system-gc.js'),
   copy: () => import('./commands/copy.js'),
+  pull: () => import('./commands/pull.js'),
+  push: () => import('./commands/push.js'),
+  login: () => import('./commands/login.js'),
+  logout: () => import('./commands/logout.js'),
   version: () => import('./commands/version.js'),
   build: () => import('./commands/build.js'),
   'image build': () => import('./commands/build.js'),
@@ -46,6 +50,8 @@ const ALIASES: Record<string, string> = {
   'image import': 'import',
   'image load': 'load',
   'image save': 'save',
+  'image pull': 'pull',
+  'image push': 'push',
 };
 
 const GROUPS = new Set(['image', 'system', 'container', 'builder', 'buildx']);
@@ -69,6 +75,10 @@ function usage(): string {
     '  import      Import the contents from a tarball to create a filesystem image',
     '  inspect     Return low-level information on images',
     '  load        Load an image from a tar archive or STDIN',
+    '  login       Authenticate to a registry',
+    '  logout      Log out from a registry',
+    '  pull        Download an image from a registry',
+    '  push        Upload an image to a registry',
     '  rmi         Remove one or more images',
     '  save        Save one or more images to a tar archive (streamed to STDOUT by default)',
     '  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',

@@ -1,0 +1,159 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RegistryClient, backoffDelay, retryPolicy } from '../registry/client.js';
+import { credentialsForDomain } from '../registry/credentials.js';
+import { header, transportError } from '../registry/http.js';
+import { TruncatedBodyError, isTransient, RegistryTransportError } from '../registry/errors.js';
+import { BerthError, corrupt, invalidArgument } from '../image/errors.js';
+import { MediaType, isIndexType, isManifestType } from '../image/mediatypes.js';
+import type { Descriptor, ImageIndex, Manifest } from '../image/types.js';
+import type { NamedReference } from '../image/reference.js';
+
+/** A manifest or index as fetched: its exact bytes (what its digest covers) and parsed form. */
+export type FetchedDocument =
+  | { kind: 'manifest'; digest: string; mediaType: string; bytes: Buffer; manifest: Manifest }
+  | { kind: 'index'; digest: string; mediaType: string; bytes: Buffer; index: ImageIndex };
+
+const SCHEMA1_TYPES = new Set<string>([
+  MediaType.dockerManifestV1,
+  MediaType.dockerManifestV1Signed,
+  'application/json',
+]);
+
+/** Docker 28's refusal of schema 1 images. */
+export function schema1Error(ref: string): BerthError {
+  return invalidArgument(
+    'Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. ' +
+      `Suggest the author of ${ref} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. ` +
+      'More information at https://docs.docker.com/go/deprecated-image-specs/',
+  );
+}
+
+export interface BlobReadOptions {
+  /** Called before a retry of an interrupted transfer, with the offset it resumes from. */
+  onRetry?: (attempt: number, offset: number, err: unknown, delayMs: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Images in a registry repository, as a source of the copy routine: resolves a tag or digest
+ * to a manifest or index, fetches child manifests and configs verified against their digests,
+ * and reads blobs as streams that survive dropped connections (resumed with Range requests).
+ */
+export class RegistrySource {
+  constructor(
+    readonly client: RegistryClient,
+    /** Repository path on the registry, e.g. `library/busybox`. */
+    readonly repo: string,
+    /** The reference as the user named it (for messages). */
+    readonly ref: NamedReference,
+  ) {}
+
+  static forReference(ref: NamedReference, actions: ('pull' | 'push')[] = ['pull']): RegistrySource {
+    const client = new RegistryClient({ domain: ref.domain, credentials: () => credentialsForDomain(ref.domain), actions });
+    return new RegistrySource(client, ref.path, ref);
+  }
+
+  /** Resolves a tag or digest to the document it names. Schema 1 is refused. */
+  async resolve(reference: string, signal?: AbortSignal): Promise<FetchedDocument> {
+    const m = await this.client.getManifest(this.repo, reference, signal);
+    return this.parse(m.bytes, m.mediaType, m.digest);
+  }
+
+  /** Fetches a document a descriptor points to (a child of an index). */
+  async fetch(desc: Descriptor, signal?: AbortSignal): Promise<FetchedDocument> {
+    const m = await this.client.getManifest(this.repo, desc.digest, signal);
+    if (desc.size !== undefined && desc.size >= 0 && m.bytes.length !== desc.size) {
+      throw corrupt(`manifest verification failed for digest ${desc.digest}: size ${m.bytes.length}, expected ${desc.size}`);
+    }
+    return this.parse(m.bytes, desc.mediaType || m.mediaType, m.digest);
+  }
+
+  private parse(bytes: Buffer, mediaType: string, digest: string): FetchedDocument {
+    if (SCHEMA1_TYPES.has(mediaType)) throw schema1Error(this.ref.toString());
+    let doc: Omit<Manifest, 'schemaVersion'> & Omit<ImageIndex, 'schemaVersion'> & { schemaVersion?: number };
+    try {
+      doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
+    } catch (err) {
+      throw corrupt(`invalid manifest ${digest}: ${(err as Error).message}`);
+    }
+    if (doc.schemaVersion === 1) throw schema1Error(this.ref.toString());
+    if (isIndexType(mediaType) || (!isManifestType(mediaType) && Array.isArray(doc.manifests))) {
+      if (!Array.isArray(doc.manifests)) throw corrupt(`invalid image index ${digest}: no manifests`);
+      return { kind: 'index', digest, mediaType: isIndexType(mediaType) ? mediaType : MediaType.ociIndex, bytes, index: doc as ImageIndex };
+    }
+    if (isManifestType(mediaType) || (doc.config && Array.isArray(doc.layers))) {
+      if (!doc.config || !Array.isArray(doc.layers)) throw corrupt(`invalid manifest ${digest}: no config or layers`);
+      return { kind: 'manifest', digest, mediaType: isManifestType(mediaType) ? mediaType : MediaType.ociManifest, bytes, manifest: doc as Manifest };
+    }
+    throw invalidArgument(`unsupported manifest media type and no default available: ${mediaType}`);
+  }
+
+  /** Reads a config (small blob) whole, verified. */
+  config(desc: Descriptor): Promise<Buffer> {
+    if (desc.size > 64 << 20) throw invalidArgument(`image config ${desc.digest} is too large (${desc.size} bytes)`);
+    return this.client.getBlobBytes(this.repo, desc.digest, Math.max(desc.size, 0) || 64 << 20);
+  }
+
+  /** All tags of the repository, in the registry's order. */
+  tags(): Promise<string[]> {
+    return this.client.listTags(this.repo);
+  }
+
+  /**
+   * A blob as a stream of chunks. A transfer cut short (reset, timeout, 5xx, truncated body) is
+   * taken up again where it stopped with `Range: bytes=N-`; a registry that ignores the range
+   * answers 200 and the bytes already seen are skipped. The caller verifies the digest of what
+   * it receives; this reader only guarantees the length.
+   */
+  async *blob(desc: Descriptor, opts: BlobReadOptions = {}): AsyncGenerator<Buffer> {
+    const { attempts } = retryPolicy();
+    let offset = 0;
+    for (let attempt = 0; ; attempt++) {
+      let url = '';
+      try {
+        const res = await this.client.openBlob(this.repo, desc.digest, offset, opts.signal);
+        url = res.url;
+        let skip = 0;
+        if (offset > 0 && res.status === 200) skip = offset;
+        else if (offset > 0) {
+          const cr = header(res.headers, 'content-range');
+          const m = cr ? /^bytes (\d+)-/.exec(cr) : null;
+          if (m && Number(m[1]) !== offset) skip = -1;
+        }
+        if (skip < 0) {
+          res.body.destroy();
+          throw new TruncatedBodyError(`registry answered an unexpected range for ${desc.digest}`);
+        }
+        try {
+          for await (const c of res.body as AsyncIterable<Buffer>) {
+            let chunk = c;
+            if (skip > 0) {
+              if (chunk.length <= skip) {
+                skip -= chunk.length;
+                continue;
+              }
+              chunk = chunk.subarray(skip);
+              skip = 0;
+            }
+            offset += chunk.length;
+            yield chunk;
+          }
+        } catch (err) {
+          throw err instanceof BerthError ? err : transportError('GET', url, err);
+        }
+        if (desc.size >= 0 && offset < desc.size) {
+          throw new TruncatedBodyError(`unexpected EOF reading ${desc.digest}: ${offset} of ${desc.size} bytes`);
+        }
+        return;
+      } catch (err) {
+        if (attempt + 1 >= attempts || !isTransient(err) || opts.signal?.aborted) {
+          if (err instanceof TruncatedBodyError && url) throw new RegistryTransportError(`GET ${JSON.stringify(url)}: ${err.message}`, true, false);
+          throw err;
+        }
+        const delay = backoffDelay(attempt, err);
+        opts.onRetry?.(attempt + 1, offset, err, delay);
+        await sleep(delay);
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/** Shared pieces of registry transfers: concurrency limits and a bounded parallel runner. */
+
+function envLimit(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v >= 1 ? v : fallback;
+}
+
+/** Parallel layer downloads: $BERTH_MAX_CONCURRENT_DOWNLOADS, default 3 (Docker's default). */
+export function maxConcurrentDownloads(): number {
+  return envLimit('BERTH_MAX_CONCURRENT_DOWNLOADS', 3);
+}
+
+/** Parallel layer uploads: $BERTH_MAX_CONCURRENT_UPLOADS, default 5 (Docker's default). */
+export function maxConcurrentUploads(): number {
+  return envLimit('BERTH_MAX_CONCURRENT_UPLOADS', 5);
+}
+
+/**
+ * Runs `fn` over the items with at most `limit` at a time, in order. Items that cannot start at
+ * once are reported to `onWaiting` (Docker's "Waiting"). The first failure aborts the signal
+ * handed to the others; all settle before the first error is thrown.
+ */
+export async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number, signal: AbortSignal) => Promise<void>,
+  onWaiting?: (item: T, index: number) => void,
+): Promise<void> {
+  const ac = new AbortController();
+  let next = 0;
+  let firstError: unknown;
+  let failed = false;
+  if (onWaiting) for (let i = limit; i < items.length; i++) onWaiting(items[i]!, i);
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const i = next++;
+      try {
+        await fn(items[i]!, i, ac.signal);
+      } catch (err) {
+        if (!failed) {
+          failed = true;
+          firstError = err;
+          ac.abort(err);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw firstError;
+}
