@@ -112,8 +112,12 @@ export function matchSources(index: DirIndex, spec: CopySpec, what: string): Sou
     if (matched.length === 0) {
       throw notFound(`${what} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
     }
+    // --parents keeps the source's path, from the "/./" pivot when there is one.
+    const pivot = src.indexOf('/./');
+    const dropPrefix = spec.parents && pivot >= 0 ? goClean(src.slice(0, pivot).replace(/^\/+/, '')) : '';
+    const keep = (p: string) => (dropPrefix && dropPrefix !== '.' && p.startsWith(dropPrefix + '/') ? p.slice(dropPrefix.length + 1) : p);
     for (const e of matched) {
-      const base = spec.parents ? (GLOB.test(rel) ? e.rel : rel) : '';
+      const base = spec.parents ? keep(GLOB.test(rel) ? e.rel : rel) : '';
       if (e.type === 'dir') {
         const top = spec.parents ? base : '';
         items.push({ index, entry: e, target: top, contents: true, top: true });

@@ -160,7 +160,8 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
     if (!quiet) {
       let size = 2048;
       if (context.root) size = new DirIndex(context.root, context.ignore).tarSize;
-      ctx.out.line(`Sending build context to Docker daemon  ${humanSizePrecision(size, 4)}`);
+      // Docker's progress writer ends this line with \r\r\n when stdout is not a terminal.
+      ctx.out.write(`Sending build context to Docker daemon  ${humanSizePrecision(size, 4)}${ctx.out.isTTY ? '\n' : '\r\r\n'}`);
     }
     const lines: string[] = [];
     const out = (t: string) => {

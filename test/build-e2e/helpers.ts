@@ -1,0 +1,60 @@
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { newStore, tempDir, type RunOptions, type RunResult } from '../helpers/berth.js';
+import { makeRootfsTar } from '../helpers/rootfs.js';
+
+export interface BuildStore {
+  root: string;
+  dir: string;
+  berth: (...args: string[]) => Promise<RunResult>;
+  run: (args: string[], opts?: RunOptions) => Promise<RunResult & { out: Buffer }>;
+  /** Writes a context directory: file contents, or { link } for symlinks. */
+  ctx(name: string, files: Record<string, string | { link: string }>): string;
+  /** image inspect of one image, parsed. */
+  inspect(ref: string): Promise<Record<string, any>>;
+  cleanup(): void;
+}
+
+/** A store with busybox:local (the busybox-static rootfs), as the fixtures' base image. */
+export async function buildStore(): Promise<BuildStore> {
+  const s = newStore();
+  const t = tempDir('berth-build-');
+  const rootfs = makeRootfsTar(t.dir, 'rootfs.tar', { 'etc/group': 'root:x:0:\nstaff:x:50:\n' });
+  const r = await s.berth('import', rootfs, 'busybox:local');
+  if (r.code !== 0) throw new Error(r.stderr);
+  const ctx = (name: string, files: Record<string, string | { link: string }>) => {
+    const root = join(t.dir, name);
+    mkdirSync(root, { recursive: true });
+    for (const [p, c] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, p)), { recursive: true });
+      if (typeof c === 'string') writeFileSync(join(root, p), c);
+      else symlinkSync(c.link, join(root, p));
+    }
+    return root;
+  };
+  return {
+    root: s.root,
+    dir: t.dir,
+    berth: s.berth,
+    run: s.run,
+    ctx,
+    inspect: async (ref) => {
+      const r = await s.berth('image', 'inspect', ref);
+      if (r.code !== 0) throw new Error(r.stderr);
+      return JSON.parse(r.stdout)[0];
+    },
+    cleanup: () => {
+      s.cleanup();
+      t.cleanup();
+    },
+  };
+}
+
+/** Replaces image and container IDs by placeholders, as the fixtures' README asks. */
+export function normalizeIds(s: string): string {
+  return s.replace(/sha256:[0-9a-f]{64}/g, 'sha256:<id>').replace(/\b[0-9a-f]{12}\b/g, '<id>');
+}
+
+export function readText(p: string): string {
+  return readFileSync(p, 'utf8');
+}
