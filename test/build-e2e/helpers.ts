@@ -2,6 +2,13 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { newStore, tempDir, type RunOptions, type RunResult } from '../helpers/berth.js';
 import { makeRootfsTar } from '../helpers/rootfs.js';
+import type { ContainerConfig } from '../../src/image/types.js';
+
+export interface Inspected {
+  Id: string;
+  Parent: string;
+  Config: Required<ContainerConfig> & { Healthcheck: Record<string, unknown> };
+}
 
 export interface BuildStore {
   root: string;
@@ -11,7 +18,7 @@ export interface BuildStore {
   /** Writes a context directory: file contents, or { link } for symlinks. */
   ctx(name: string, files: Record<string, string | { link: string }>): string;
   /** image inspect of one image, parsed. */
-  inspect(ref: string): Promise<Record<string, any>>;
+  inspect(ref: string): Promise<Inspected>;
   cleanup(): void;
 }
 
