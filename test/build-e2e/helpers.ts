@@ -7,7 +7,7 @@ import type { ContainerConfig } from '../../src/image/types.js';
 export interface Inspected {
   Id: string;
   Parent: string;
-  Config: Required<ContainerConfig> & { Healthcheck: Record<string, unknown> };
+  Config: { [K in keyof ContainerConfig]-?: NonNullable<ContainerConfig[K]> } & { Healthcheck: Record<string, unknown>; OnBuild: string[] | null };
 }
 
 export interface BuildStore {
