@@ -83,6 +83,7 @@ export async function pushImage(engine: EngineCore, name: string, opts: PushOpti
   const sink = RegistrySink.forReference(ref);
   const session = new PushSession(store, sink, ref, progress);
   try {
+    await sink.client.ping();
     const out: PushedTag[] = [];
     for (const t of targets) out.push(await session.pushTag(t.tag, t.image));
     return out;

@@ -269,6 +269,8 @@ export class RegistryClient {
     acceptAll?: boolean;
   }): Promise<HttpResponse> {
     const attempts = opts.retry ? retryPolicy().attempts : 1;
+    // A registry that cannot be reached at all fails at once, as Docker's ping does.
+    await this.ping();
     for (let n = 0; ; n++) {
       try {
         return await this.requestOnce(opts);
