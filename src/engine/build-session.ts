@@ -1,4 +1,7 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportCache, importCache, parseCacheSpec, pullCacheLayout, pushCacheLayout, type CacheEntryRef } from './build-cache-io.js';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +13,7 @@ import { invalidArgument, unavailable } from '../image/errors.js';
 import type { Platform } from '../image/types.js';
 import { formatPlatform } from '../image/platform.js';
 import { parseTagTarget } from './refs.js';
+import { pushImage } from './push.js';
 import { createDecompressor } from '../archive/compression.js';
 import { PassThrough } from 'node:stream';
 
@@ -24,6 +28,8 @@ export interface BuildSessionOptions extends Omit<BuildOptions, 'platform'> {
   platforms: Platform[];
   outputs: BuildOutput[];
   push?: boolean;
+  cacheFrom?: string[];
+  cacheTo?: string[];
 }
 
 /** Docker's --output CSV: "type=local,dest=out" or just a path (local). */
@@ -93,25 +99,49 @@ export async function buildSession(
   const store = engine.store;
   for (const t of opts.tags) parseTagTarget(t);
   const outputs = opts.outputs.length ? opts.outputs : [{ type: 'docker' as const, attrs: {} }];
-  if (opts.push || outputs.some((o) => o.type === 'registry' || (o.type === 'image' && o.attrs.push === 'true'))) {
-    throw unavailable('pushing build results needs the registry client (berth push), which this build of berth does not have yet');
+  const pushNames = new Set<string>();
+  for (const o of outputs) {
+    if (o.type === 'registry' || (o.type === 'image' && o.attrs.push === 'true')) {
+      for (const n of (o.attrs.name ?? '').split(',').filter(Boolean)) pushNames.add(n);
+      if (!o.attrs.name) for (const t of opts.tags) pushNames.add(t);
+    }
   }
+  if (opts.push) for (const t of opts.tags) pushNames.add(t);
+  if ((opts.push || outputs.some((o) => o.type === 'registry')) && pushNames.size === 0) {
+    throw invalidArgument('tag is needed when pushing to registry');
+  }
+  if (pushNames.size && opts.platforms.length > 1) throw unavailable('pushing a multi-platform image index is not supported yet; push one platform at a time');
   if (opts.platforms.length > 1 && outputs.some((o) => o.type === 'docker')) {
     // One tag names one image here; a tag pointing at an image index needs store support.
     throw invalidArgument(`docker exporter does not currently support exporting manifest lists (platforms ${opts.platforms.map(formatPlatform).join(',')}); use --output type=oci or type=local`);
   }
+  const cacheFrom = (opts.cacheFrom ?? []).map(parseCacheSpec);
+  const cacheTo = (opts.cacheTo ?? []).map(parseCacheSpec);
   const lease = store.lease('build');
   const built: BuiltImage[] = [];
+  const used: CacheEntryRef[] = [];
+  const temps: string[] = [];
   try {
+    for (const c of cacheFrom) {
+      if (c.type === 'local') {
+        if (c.attrs.src && existsSync(c.attrs.src)) await importCache(store, lease, c.attrs.src);
+      } else if (c.type === 'registry' && c.attrs.ref) {
+        const tmp = mkdtempSync(join(tmpdir(), 'berth-cache-'));
+        temps.push(tmp);
+        if (await pullCacheLayout(c.attrs.ref, tmp)) await importCache(store, lease, tmp);
+      }
+    }
     for (const platform of opts.platforms) {
       const b = new Builder(engine, lease, { ...opts, platform });
       try {
         built.push(await b.build());
+        used.push(...b.usedCache);
       } finally {
         b.dispose();
       }
     }
     for (const o of outputs) {
+      if (o.type === 'registry') continue;
       if (o.type === 'docker' || o.type === 'image') {
         for (const img of built) tagBuiltImage(store, img, opts.tags, !!opts.noParent);
         continue;
@@ -129,8 +159,25 @@ export async function buildSession(
         else await writeAtomically(o.dest, (out) => saveImages(engine, ids, out as never, { format: 'oci' }));
       }
     }
+    for (const c of cacheTo) {
+      if (c.type === 'local') {
+        if (!c.attrs.dest) throw invalidArgument('--cache-to type=local needs dest=');
+        exportCache(store, used, c.attrs.dest);
+      } else if (c.type === 'registry') {
+        if (!c.attrs.ref) throw invalidArgument('--cache-to type=registry needs ref=');
+        const tmp = mkdtempSync(join(tmpdir(), 'berth-cache-'));
+        temps.push(tmp);
+        exportCache(store, used, tmp);
+        await pushCacheLayout(tmp, c.attrs.ref);
+      }
+    }
+    if (pushNames.size) {
+      for (const img of built) tagBuiltImage(store, img, [...pushNames], !!opts.noParent);
+      for (const n of pushNames) await pushImage(engine, n, {});
+    }
     return built;
   } finally {
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
     store.release(lease);
     store.gc.opportunistic();
   }

@@ -9,6 +9,7 @@ import { readImageConfig } from './image-config.js';
 import { lookupImage } from './resolve.js';
 import { parseTagTarget } from './refs.js';
 import { commitImages } from './commit-images.js';
+import { pullImage } from './pull.js';
 import { nowRfc3339Nano } from './import.js';
 import { runStep, type RunMountSpec } from './build-run.js';
 import { goContainerConfig } from '../transport/v1-id.js';
@@ -195,10 +196,12 @@ export class Builder {
   private readonly fsIndexes = new Map<string, Promise<FsIndex>>();
   private readonly materialized = new Map<string, Promise<DirIndex>>();
   private runs: StageRun[] = [];
+  /** Cache entries this build hit or recorded (what --cache-to exports). */
+  readonly usedCache: { key: string; imageId: Digest; layers: NewLayer[]; description: string }[] = [];
   private total = 0;
 
   constructor(
-    engine: EngineCore,
+    private readonly engine: EngineCore,
     private readonly lease: Lease,
     private readonly opts: BuildOptions,
   ) {
@@ -424,18 +427,10 @@ export class Builder {
     return { id, config, layers };
   }
 
-  /** Pulls through the registry engineer's engine/pull.ts when it exists. */
+  /** Pulls a base image from its registry (missing, or always with --pull). */
   private async tryPull(name: string, platform: Platform, required: boolean): Promise<boolean> {
-    const specifier = './pull.js';
-    let mod: { pullImage?: (engine: unknown, ref: string, opts: unknown) => Promise<unknown> };
     try {
-      mod = (await import(specifier)) as typeof mod;
-    } catch {
-      return false;
-    }
-    if (!mod.pullImage) return false;
-    try {
-      await mod.pullImage({ store: this.store }, name, { platform });
+      await pullImage(this.engine, name, { platform });
       return true;
     } catch (err) {
       if (required) throw err;
@@ -865,6 +860,7 @@ export class Builder {
     if (!this.opts.noCache) {
       const hit = await this.cache.lookup(this.lease, key);
       if (hit) {
+        this.usedCache.push({ key, imageId: hit.imageId, layers: hit.layers, description: createdBy.slice(0, 200) });
         ctx.print(' ---> Using cache');
         ctx.print(` ---> ${short(hit.imageId)}`);
         if (!this.opts.noParent) this.recordImage(hit.imageId, hit.config, hit.layers, state.id);
@@ -928,6 +924,7 @@ export class Builder {
         result = { id, config: other.config, layers: other.layers };
       }
     }
+    this.usedCache.push({ key, imageId: id, layers: result.layers, description: createdBy.slice(0, 200) });
     if (!this.opts.noParent) this.recordImage(id, result.config, result.layers, state.id);
     if (nodes && ctx.fs && ctx.fsFor === state.id) {
       for (const [p, n] of nodes) ctx.fs.set(p, n);

@@ -143,11 +143,6 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
     if (!['default', 'none', 'host', 'bridge'].includes(opts.network)) throw new CliError(`network mode "${opts.network}" not supported by berth build (default, none, host)`);
     network = opts.network === 'bridge' ? 'default' : (opts.network as typeof network);
   }
-  if (opts.cacheFrom?.length || opts.cacheTo?.length) {
-    for (const c of [...(opts.cacheFrom ?? []), ...(opts.cacheTo ?? [])]) {
-      if (!/type=(local|registry|inline)/.test(c) && c.includes('=')) throw new CliError(`unsupported cache type in "${c}": berth supports type=local and type=registry`);
-    }
-  }
 
   let context: BuildContext;
   try {
@@ -185,6 +180,8 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
         noParent: opts.parent === false,
         outputs,
         push: !!opts.push,
+        cacheFrom: opts.cacheFrom ?? [],
+        cacheTo: opts.cacheTo ?? [],
         out,
       });
     } catch (err) {
