@@ -338,7 +338,10 @@ class PushSession {
       return;
     }
     const work = this.pushBlob(desc, id, signal);
-    this.remote.set(desc.digest, work.then(() => undefined));
+    const shared = work.then(() => undefined);
+    // Others sharing this blob see the failure when they await it; nobody else may never.
+    shared.catch(() => undefined);
+    this.remote.set(desc.digest, shared);
     try {
       await work;
     } catch (err) {

@@ -8,7 +8,7 @@ import { MediaType } from '../image/mediatypes.js';
 import type { AuthConfig } from './docker-config.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { registryEndpoints, type Endpoint } from './hosts.js';
-import { createDispatcher, header, readBody, send, transportError, type HttpRequest, type HttpResponse } from './http.js';
+import { createDispatcher, header, probeTls, readBody, send, transportError, type HttpRequest, type HttpResponse } from './http.js';
 import {
   RegistryResponseError,
   RegistryTransportError,
@@ -142,6 +142,11 @@ export class RegistryClient {
         last = e.withMessage(urlErrorPrefix('GET', url) + e.message);
       } catch (err) {
         last = err instanceof RegistryTransportError ? err : transportError('GET', url, err);
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        if (ep.scheme === 'https' && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) {
+          const tlsErr = await probeTls(ep);
+          if (tlsErr) last = transportError('GET', url, tlsErr);
+        }
       }
       await dispatcher.close().catch(() => undefined);
     }

@@ -240,7 +240,8 @@ export function describeTransportFailure(err: unknown, host: string, viaProxy = 
     return { text: 'tls: failed to verify certificate: x509: certificate signed by unknown authority', transient: false, tls: true };
   }
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
-    return { text: `remote error: tls: ${(e.reason ?? e.message ?? code).toLowerCase()}`, transient: false, tls: true };
+    const reason = (e.reason ?? e.message ?? code).toLowerCase().replace(/^(sslv3|tlsv1|tlsv13) alert /, '');
+    return { text: `remote error: tls: ${reason}`, transient: false, tls: true };
   }
   const msg = e?.message ?? String(err);
   return { text: msg, transient: /socket|closed|reset|terminated|aborted|EOF/i.test(msg), tls: false };

@@ -1,7 +1,9 @@
+import { connect as tlsConnect } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Endpoint, trustRoots } from './hosts.js';
+import { isIP } from 'node:net';
+import { type Endpoint, splitHostPort, trustRoots } from './hosts.js';
 import { RegistryTransportError, describeTransportFailure, urlErrorPrefix } from './errors.js';
 
 export const USER_AGENT = `berth/0.1.0 node/${process.versions.node}`;
@@ -123,4 +125,34 @@ export async function readBody(body: AsyncIterable<Buffer | Uint8Array>, limit: 
 export function header(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * When an HTTPS connection was closed without an answer, asks the TLS layer why: a server that
+ * refuses the client certificate sends an alert that the HTTP client does not report.
+ */
+export function probeTls(ep: Endpoint, timeoutMs = 5000): Promise<Error | undefined> {
+  const { host, port } = splitHostPort(ep.host);
+  return new Promise((resolve) => {
+    const sock = tlsConnect({
+      host,
+      port: Number(port || 443),
+      servername: isIP(host) ? undefined : host,
+      ca: trustRoots(ep.tls),
+      cert: ep.tls.cert,
+      key: ep.tls.key,
+      rejectUnauthorized: ep.tls.verify,
+      ALPNProtocols: ['http/1.1'],
+    });
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    const finish = (err: Error | undefined) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(err);
+    };
+    sock.once('secureConnect', () => sock.write(`GET /v2/ HTTP/1.1\r\nHost: ${ep.host}\r\nConnection: close\r\n\r\n`));
+    sock.once('data', () => finish(undefined));
+    sock.once('error', (err) => finish(err));
+    sock.once('close', () => finish(undefined));
+  });
 }

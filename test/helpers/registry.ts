@@ -72,7 +72,7 @@ export async function startRegistry(dir: string, opts: RegistryOptions = {}): Pr
     '  delete:',
     '    enabled: true',
     'http:',
-    `  addr: ${addr}`,
+    `  addr: "${addr}"`,
   ];
   if (opts.tls) {
     lines.push('  tls:', `    certificate: ${opts.tls.cert}`, `    key: ${opts.tls.key}`);
