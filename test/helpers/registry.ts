@@ -284,13 +284,15 @@ export async function startTokenIssuer(
 
 export interface FaultRule {
   /** Which requests the rule applies to. */
-  match: (method: string, path: string) => boolean;
+  match: (method: string, path: string, headers: Record<string, string | string[] | undefined>) => boolean;
   /** Answer with this status (and a JSON error body) instead of forwarding. */
   status?: number;
   /** Forward, but cut the connection after this many bytes of the response body. */
   dropAfter?: number;
   /** Forward, but flip one byte of the response body at this offset. */
   corruptAt?: number;
+  /** Cut the connection once this many bytes of the request body went through. */
+  dropRequestAfter?: number;
   /** How many matching requests to affect (then the rule is spent). */
   times: number;
 }
@@ -316,7 +318,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const server = createHttpServer((req, res) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const rule = rules.find((r) => r.times > 0 && r.match(method, path));
+    const rule = rules.find((r) => r.times > 0 && r.match(method, path, req.headers));
     const entry: FaultProxy['seen'][number] = { method, path, range: req.headers.range };
     seen.push(entry);
     if (rule) rule.times--;
@@ -354,6 +356,28 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       ur.on('error', () => res.destroy());
     });
     up.on('error', () => res.destroy());
+    if (rule?.dropRequestAfter !== undefined) {
+      const limit = rule.dropRequestAfter;
+      let got = 0;
+      req.on('data', (c: Buffer) => {
+        if (got + c.length > limit) {
+          up.write(c.subarray(0, Math.max(0, limit - got)));
+          got = limit;
+          entry.fault = `request drop after ${limit}`;
+          // Give the registry the bytes, then cut both sides as a failing network would.
+          setTimeout(() => {
+            up.destroy();
+            req.socket.destroy();
+          }, 50);
+          req.pause();
+          return;
+        }
+        got += c.length;
+        up.write(c);
+      });
+      req.on('end', () => up.end());
+      return;
+    }
     req.pipe(up);
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
