@@ -1,11 +1,12 @@
 import type { EngineCore } from './engine.js';
 import type { ImageSummary } from './types.js';
 import { listImages } from './list.js';
+import { listContainers, type ContainerSummary } from './container-list.js';
 
 export interface DiskUsage {
   LayersSize: number;
   Images: ImageSummary[];
-  Containers: unknown[];
+  Containers: ContainerSummary[];
   Volumes: unknown[];
   BuildCache: unknown[];
 }
@@ -16,7 +17,7 @@ export interface DiskUsage {
  */
 export function diskUsage(engine: EngineCore): DiskUsage {
   const store = engine.store;
-  return store.db
+  const result: DiskUsage = store.db
     .transaction(() => {
       const images = listImages(engine, {});
       const layersSize =
@@ -33,11 +34,18 @@ export function diskUsage(engine: EngineCore): DiskUsage {
             .all() as { id: string; s: number }[]
         ).map((r) => [r.id, r.s]),
       );
+      const users = new Map<string, number>(
+        (store.db.prepare('SELECT image_id AS id, count(*) AS n FROM containers GROUP BY image_id').all() as { id: string; n: number }[]).map((r) => [r.id, r.n]),
+      );
       for (const img of images) {
         img.SharedSize = shared.get(img.Id) ?? 0;
-        img.Containers = 0;
+        img.Containers = users.get(img.Id) ?? 0;
       }
-      return { LayersSize: layersSize, Images: images, Containers: [], Volumes: [], BuildCache: [] };
+      return { LayersSize: layersSize, Images: images, Containers: [] as ContainerSummary[], Volumes: [], BuildCache: [] };
     })
     .deferred();
+  // Outside the read transaction: sizing containers walks their directories.
+  const du = result;
+  du.Containers = listContainers(engine, { all: true, size: true });
+  return du;
 }

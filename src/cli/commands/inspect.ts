@@ -11,28 +11,54 @@ function goView(obj: Record<string, unknown>): unknown {
   return goStruct({ ID: Id, ...rest }, 'image.InspectResponse');
 }
 
-export default async function inspect(argv: string[], ctx: CliContext, imageOnly = false): Promise<number> {
-  const name = imageOnly ? 'image inspect' : 'inspect';
+export default async function inspect(argv: string[], ctx: CliContext, imageOnly = false, only?: 'container'): Promise<number> {
+  const containerOnly = only === 'container';
+  const name = imageOnly ? 'image inspect' : containerOnly ? 'container inspect' : 'inspect';
   const { opts, args } = parseArgs<{ format?: string; type?: string; size?: boolean }>(
     {
       name,
-      usage: imageOnly ? 'berth image inspect [OPTIONS] IMAGE [IMAGE...]' : 'berth inspect [OPTIONS] NAME|ID [NAME|ID...]',
-      description: imageOnly ? 'Display detailed information on one or more images' : 'Return low-level information on objects',
+      usage: imageOnly
+        ? 'berth image inspect [OPTIONS] IMAGE [IMAGE...]'
+        : containerOnly
+          ? 'berth container inspect [OPTIONS] CONTAINER [CONTAINER...]'
+          : 'berth inspect [OPTIONS] NAME|ID [NAME|ID...]',
+      description: imageOnly
+        ? 'Display detailed information on one or more images'
+        : containerOnly
+          ? 'Display detailed information on one or more containers'
+          : 'Return low-level information on objects',
       args: { min: 1, max: Infinity },
       options: (c) => {
         c.option('-f, --format <string>', 'Format output using a custom template');
-        if (!imageOnly) c.option('--type <string>', 'Return JSON for specified type').option('-s, --size', 'Display total file sizes if the type is container');
+        if (containerOnly) c.option('-s, --size', 'Display total file sizes');
+        else if (!imageOnly) c.option('--type <string>', 'Return JSON for specified type').option('-s, --size', 'Display total file sizes if the type is container');
       },
     },
     argv,
   );
-  if (opts.type !== undefined && opts.type !== 'image') {
+  if (opts.type !== undefined && opts.type !== 'image' && opts.type !== 'container') {
     throw new CliError(`"${opts.type}" is not a valid value for --type`);
   }
   const engine = ctx.engine();
   const elements = [];
   const errors: string[] = [];
+  const wantContainer = containerOnly || (!imageOnly && (opts.type === undefined || opts.type === 'container'));
+  const wantImage = imageOnly || (!containerOnly && opts.type !== 'container');
   for (const ref of args) {
+    if (wantContainer) {
+      const { lookupContainer } = await import('../../engine/containers.js');
+      if (lookupContainer(engine.store, ref)) {
+        const { inspectContainer } = await import('../../engine/container-inspect.js');
+        const obj = inspectContainer(engine, ref, { size: opts.size });
+        const { Id, ...rest } = obj;
+        elements.push({ value: goStruct({ ID: Id, ...rest }, 'container.InspectResponse'), raw: marshal(obj) });
+        continue;
+      }
+      if (!wantImage) {
+        errors.push(containerOnly ? `Error response from daemon: No such container: ${ref}` : `Error: No such container: ${ref}`);
+        continue;
+      }
+    }
     try {
       const obj = (await inspectImage(engine, ref)) as unknown as Record<string, unknown>;
       elements.push({ value: goView(obj), raw: marshal(obj) });

@@ -26,6 +26,8 @@ export default async function systemDf(argv: string[], ctx: CliContext): Promise
   const du = diskUsage(ctx.engine());
   const active = du.Images.filter((i) => i.Containers > 0);
   const used = active.reduce((n, i) => n + (i.Size - i.SharedSize), 0);
+  const containersSize = du.Containers.reduce((n, c) => n + (c.SizeRw ?? 0), 0);
+  const containersActiveSize = du.Containers.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting').reduce((n, c) => n + (c.SizeRw ?? 0), 0);
   try {
     if (opts.verbose && !opts.format) {
       ctx.out.line('Images space usage:\n');
@@ -44,7 +46,15 @@ export default async function systemDf(argv: string[], ctx: CliContext): Promise
         }),
       );
       ctx.out.line('\nContainers space usage:\n');
-      ctx.out.line('CONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES');
+      const { containerRow, containerHeaders } = await import('./ps.js');
+      ctx.out.write(
+        renderFormatted({
+          format: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}',
+          headers: containerHeaders,
+          rows: du.Containers.map((c) => containerRow(c, true, now)),
+          rowType: '*formatter.ContainerContext',
+        }),
+      );
       ctx.out.line('\nLocal Volumes space usage:\n');
       ctx.out.line('VOLUME NAME   LINKS     SIZE');
       ctx.out.line('\nBuild cache usage: 0B\n');
@@ -53,7 +63,13 @@ export default async function systemDf(argv: string[], ctx: CliContext): Promise
     }
     const rows = [
       { Type: 'Images', TotalCount: String(du.Images.length), Active: String(active.length), Size: humanSize(du.LayersSize), Reclaimable: reclaimable(du.LayersSize, used) },
-      { Type: 'Containers', TotalCount: '0', Active: '0', Size: humanSize(0), Reclaimable: reclaimable(0, 0) },
+      {
+        Type: 'Containers',
+        TotalCount: String(du.Containers.length),
+        Active: String(du.Containers.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting').length),
+        Size: humanSize(containersSize),
+        Reclaimable: reclaimable(containersSize, containersActiveSize),
+      },
       { Type: 'Local Volumes', TotalCount: '0', Active: '0', Size: humanSize(0), Reclaimable: reclaimable(0, 0) },
       { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: humanSize(0), Reclaimable: reclaimable(0, 0) },
     ];

@@ -36,8 +36,14 @@ export default async function systemPrune(argv: string[], ctx: CliContext): Prom
     ctx.out.line('');
     if (!(await confirm(ctx, 'Are you sure you want to continue?'))) return 0;
   }
+  // Stopped containers go first, so the images they used can go with this prune.
+  const { pruneContainers } = await import('../../engine/containers.js');
+  const containerFilters = new Map([...filters].filter(([k]) => k === 'until' || k === 'label' || k === 'label!'));
+  const containers = pruneContainers(ctx.engine(), containerFilters);
+  if (containers.ContainersDeleted?.length) ctx.out.line(`Deleted Containers:\n${containers.ContainersDeleted.join('\n')}\n`);
   if (opts.all) filters.set('dangling', ['false']);
   const report = pruneImages(ctx.engine(), filters);
+  report.SpaceReclaimed += containers.SpaceReclaimed;
   ctx.engine().store.gc.run();
   if (report.ImagesDeleted?.length) {
     let s = 'Deleted Images:\n';
