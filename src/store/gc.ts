@@ -46,7 +46,7 @@ export class GarbageCollector {
       layerHasChild: p<number>('SELECT 1 FROM layers WHERE parent = ? LIMIT 1'),
       layerCached: p<number>('SELECT 1 FROM build_cache WHERE top_layer = ? LIMIT 1'),
       layerUsedByContainer: p<number>('SELECT 1 FROM containers WHERE top_layer = ? LIMIT 1'),
-      snapshotsOfLayer: p<string>('DELETE FROM snapshots WHERE chain_id = ? RETURNING name'),
+      snapshotsOfLayer: p<{ name: string }>('DELETE FROM snapshots WHERE chain_id = ? RETURNING name'),
       snapshotExists: p<number>('SELECT 1 FROM snapshots WHERE name = ?'),
       containerExists: p<number>('SELECT 1 FROM containers WHERE id = ?'),
       blobCached: p<number>('SELECT 1 FROM build_cache WHERE image_id = ? LIMIT 1'),
@@ -91,7 +91,7 @@ export class GarbageCollector {
       if (this.s.layerCached.get(chain) !== undefined) continue;
       if (this.s.layerUsedByContainer.get(chain) !== undefined) continue;
       this.s.deleteLayer.run(chain);
-      for (const name of this.s.snapshotsOfLayer.all(chain)) this.s.trash.run('snapshot', name);
+      for (const r of this.s.snapshotsOfLayer.all(chain)) this.s.trash.run('snapshot', r.name);
       result.layers.push(chain);
       result.layerBytes += row.size;
       if (this.s.diffStillUsed.get(row.diff_id) === undefined) {
