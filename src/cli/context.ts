@@ -14,7 +14,10 @@ export function createContext(root: string | undefined): CliContext & { dispose(
   let engine: EngineCore | undefined;
   return {
     out: new Output(),
-    stdin: process.stdin,
+    // process.stdin is a getter that sets up a stream: only commands that read it pay for it.
+    get stdin() {
+      return process.stdin;
+    },
     engine() {
       engine ??= new EngineCore(root ? { root } : {});
       return engine;

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { createContext, type CommandFn } from './context.js';
 import { describeError } from './errors.js';
-import { HelpShown } from './args.js';
 
 type Loader = () => Promise<{ default: CommandFn }>;
 
@@ -179,7 +178,11 @@ async function main(argv: string[]): Promise<number> {
     await ctx.out.drain();
     return code;
   } catch (err) {
-    if (err instanceof HelpShown) return 0;
+    // args.js (and commander) is loaded only by commands that needed the full parser.
+    if (err instanceof Error && err.constructor.name === 'HelpShown') {
+      const { HelpShown } = await import('./args.js');
+      if (err instanceof HelpShown) return 0;
+    }
     await ctx.out.drain();
     const { text, code } = describeError(err);
     process.stderr.write(text + '\n');

@@ -1,11 +1,21 @@
 import type { CliContext } from '../context.js';
-import { parseArgs } from '../args.js';
+import { quickArgs } from '../fast-args.js';
 import { removeImage } from '../../engine/remove.js';
 import { isKind } from '../../image/errors.js';
 import { describeError, CliError } from '../errors.js';
 
-export default async function rmi(argv: string[], ctx: CliContext): Promise<number> {
-  const { opts, args } = parseArgs<{ force?: boolean; prune?: boolean }>(
+type RmiOpts = {
+  force?: boolean;
+  prune?: boolean;
+};
+
+const QUICK = { flags: { '-f': 'force', '--force': 'force', '--no-prune': 'prune' }, args: { min: 1, max: Infinity } };
+
+async function parse(argv: string[]): Promise<{ opts: RmiOpts; args: string[] }> {
+  const quick = quickArgs<RmiOpts>(argv, QUICK);
+  if (quick) return quick;
+  const { parseArgs } = await import('../args.js');
+  return parseArgs<RmiOpts>(
     {
       name: 'rmi',
       usage: 'berth rmi [OPTIONS] IMAGE [IMAGE...]',
@@ -15,6 +25,10 @@ export default async function rmi(argv: string[], ctx: CliContext): Promise<numb
     },
     argv,
   );
+}
+
+export default async function rmi(argv: string[], ctx: CliContext): Promise<number> {
+  const { opts, args } = await parse(argv);
   const engine = ctx.engine();
   const errors: string[] = [];
   let fatal = false;
