@@ -36,6 +36,7 @@ import { selfStartTime } from '../store/process-identity.js';
 import { parseRfc3339 } from '../runtime/time.js';
 
 export { findContainer, lookupContainer, parseSpec } from '../runtime/container-store.js';
+export { makeRaw } from '../runtime/terminal.js';
 
 /** Brings a row up to date with reality and cleans up after containers whose processes died. */
 export function reconcile(store: Store, row: ContainerRow): ContainerRow {

@@ -76,7 +76,8 @@ export async function execInContainer(engine: EngineCore, input: string, opts: E
       });
     } catch (err) {
       if (err instanceof RuntimeError) {
-        const msg = `OCI runtime exec failed: ${err.detail.replace(/^runc exec failed: /, 'exec failed: ')}: unknown`;
+        const detail = err.detail.replace(/^runc exec failed: /, '');
+        const msg = `OCI runtime exec failed: ${detail.startsWith('exec failed: ') ? detail : `exec failed: ${detail}`}: unknown`;
         throw new ExecStartError(msg, startFailureCode(msg));
       }
       throw err;

@@ -25,6 +25,9 @@ export interface NativeRuntime {
   umount(target: string, flags: number): void;
   syncfs(path: string): void;
   setNonblock(fd: number, on: boolean): void;
+  termiosGet(fd: number): Buffer;
+  termiosSet(fd: number, saved: Buffer): void;
+  termiosRaw(fd: number): void;
 }
 
 export const MS_RDONLY = 1;

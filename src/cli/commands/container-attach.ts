@@ -1,4 +1,5 @@
 /** The CLI side of an attached terminal: raw mode while attached, and window size changes. */
+import { makeRaw } from '../../engine/containers.js';
 
 export interface TerminalSession {
   size: () => { rows: number; cols: number } | undefined;
@@ -9,11 +10,8 @@ export interface TerminalSession {
 export function attachTerminal(tty: boolean, stdin: boolean): TerminalSession {
   const out = process.stdout as NodeJS.WriteStream;
   const inp = process.stdin as NodeJS.ReadStream;
-  let raw = false;
-  if (tty && stdin && inp.isTTY) {
-    inp.setRawMode(true);
-    raw = true;
-  }
+  let restoreRaw: (() => void) | undefined;
+  if (tty && stdin && inp.isTTY) restoreRaw = makeRaw(0);
   const listeners: (() => void)[] = [];
   return {
     size: () => (tty && out.isTTY && out.rows ? { rows: out.rows, cols: out.columns } : undefined),
@@ -23,7 +21,7 @@ export function attachTerminal(tty: boolean, stdin: boolean): TerminalSession {
       listeners.push(fn);
     },
     restore: () => {
-      if (raw) inp.setRawMode(false);
+      restoreRaw?.();
       for (const fn of listeners) out.removeListener('resize', fn);
     },
   };

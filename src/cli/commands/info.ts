@@ -97,7 +97,7 @@ export default async function info(argv: string[], ctx: CliContext): Promise<num
     ` Images: ${data.Images}`,
     ` Server Version: berth ${data.ServerVersion}`,
     ` Storage Driver: ${snapshotter}`,
-    `  Snapshotter: ${snapshotter === 'overlay' ? 'overlay (overlayfs mounts of shared layer snapshots)' : 'copy (overlayfs not available here)'}`,
+    `  Snapshotter: ${snapshotter === 'overlay' ? 'overlay (overlayfs mounts of shared layer snapshots)' : 'copy (full copies of the layers; overlayfs unavailable or BERTH_SNAPSHOTTER=copy)'}`,
     `  Snapshots: ${snapshots}`,
     ` Logging Driver: json-file`,
     ` Cgroup Driver: ${data.CgroupDriver}`,

@@ -389,6 +389,60 @@ static napi_value js_set_nonblock(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
+/* The terminal's attributes, to restore later: an opaque buffer. */
+static napi_value js_termios_get(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  int32_t fd;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  struct termios t;
+  if (tcgetattr(fd, &t) < 0) {
+    throw_errno(env, errno, "tcgetattr", NULL);
+    return NULL;
+  }
+  napi_value buf;
+  void *data;
+  napi_create_buffer_copy(env, sizeof t, &t, &data, &buf);
+  return buf;
+}
+
+static napi_value js_termios_set(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t fd;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  void *data;
+  size_t len;
+  if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok || len != sizeof(struct termios)) {
+    napi_throw_type_error(env, NULL, "expected a termios buffer");
+    return NULL;
+  }
+  if (tcsetattr(fd, TCSANOW, (struct termios *)data) < 0) {
+    throw_errno(env, errno, "tcsetattr", NULL);
+    return NULL;
+  }
+  return make_undefined(env);
+}
+
+/* Raw mode as a terminal emulator attached to a container needs it: no echo, no line editing,
+ * no signals, and no output processing (a container's pty already turned \n into \r\n). */
+static napi_value js_termios_raw(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  int32_t fd;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  struct termios t;
+  if (tcgetattr(fd, &t) < 0) {
+    throw_errno(env, errno, "tcgetattr", NULL);
+    return NULL;
+  }
+  cfmakeraw(&t);
+  t.c_cc[VMIN] = 1;
+  t.c_cc[VTIME] = 0;
+  if (tcsetattr(fd, TCSANOW, &t) < 0) {
+    throw_errno(env, errno, "tcsetattr", NULL);
+    return NULL;
+  }
+  return make_undefined(env);
+}
+
 #define EXPORT(name, fn)                                              \
   do {                                                                \
     napi_value f;                                                     \
@@ -408,5 +462,8 @@ NAPI_MODULE_INIT() {
   EXPORT("umount", js_umount);
   EXPORT("syncfs", js_syncfs);
   EXPORT("setNonblock", js_set_nonblock);
+  EXPORT("termiosGet", js_termios_get);
+  EXPORT("termiosSet", js_termios_set);
+  EXPORT("termiosRaw", js_termios_raw);
   return exports;
 }
