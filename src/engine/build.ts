@@ -156,15 +156,6 @@ function envMap(env: readonly string[]): Map<string, string> {
   return m;
 }
 
-/** A Dockerfile error with the line it happened at. */
-function atLine(err: unknown, loc: { start: number; end: number } | undefined, dockerfileName: string): Error {
-  if (err instanceof DockerfileError) return new BerthError('invalid-argument', `Dockerfile parse error line ${err.location.start}: ${err.message}`, { cause: err });
-  if (!loc || !(err instanceof BerthError) || (err as { located?: boolean }).located) return err as Error;
-  const e = new BerthError(err.kind, `${err.message} (${dockerfileName}:${loc.start})`, { cause: err });
-  (e as { located?: boolean }).located = true;
-  return e;
-}
-
 export class StepFailed extends BerthError {
   constructor(
     message: string,
@@ -173,6 +164,17 @@ export class StepFailed extends BerthError {
     super('internal', message);
   }
 }
+
+/** A Dockerfile error with the line it happened at. */
+function atLine(err: unknown, loc: { start: number; end: number } | undefined, dockerfileName: string): Error {
+  if (err instanceof StepFailed) return err;
+  if (err instanceof DockerfileError) return new BerthError('invalid-argument', `Dockerfile parse error line ${err.location.start}: ${err.message}`, { cause: err });
+  if (!loc || !(err instanceof BerthError) || (err as { located?: boolean }).located) return err as Error;
+  const e = new BerthError(err.kind, `${err.message} (${dockerfileName}:${loc.start})`, { cause: err });
+  (e as { located?: boolean }).located = true;
+  return e;
+}
+
 
 /**
  * One build of one platform: stages as a graph (independent ones in parallel, unused ones
@@ -813,6 +815,7 @@ export class Builder {
           specs.push({ type: 'secret', target: m.target || `/run/secrets/${id}`, source: s.src, readOnly: true });
         }
       }
+      let pending = '';
       const runEnv = [...(cfg.Env ?? [])];
       for (const [k, v] of argEnv) runEnv.push(`${k}=${v}`);
       const res = await runStep({
@@ -827,8 +830,15 @@ export class Builder {
         hosts: this.opts.addHosts ?? [],
         mounts: specs,
         platform: ctx.platform,
-        output: (chunk) => print(chunk.toString('utf8').replace(/\n$/, '')),
+        output: (chunk) => {
+          pending += chunk.toString('utf8');
+          const nl = pending.lastIndexOf('\n');
+          if (nl < 0) return;
+          for (const l of pending.slice(0, nl).split('\n')) print(l);
+          pending = pending.slice(nl + 1);
+        },
       });
+      if (pending) print(pending);
       if (res.exitCode !== 0) {
         await res.cleanup();
         throw new StepFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${res.exitCode}`, res.exitCode);
