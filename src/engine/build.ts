@@ -143,6 +143,39 @@ function goQuoteList(list: readonly string[] | null | undefined): string {
   return `[${(list ?? []).map((s) => JSON.stringify(s)).join(' ')}]`;
 }
 
+/** Go's time.Duration.String for nanoseconds. */
+export function goDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const neg = ns < 0;
+  let n = Math.abs(ns);
+  let out: string;
+  const frac = (v: number, digits: number) => {
+    const whole = Math.floor(v / 10 ** digits);
+    const f = (v % 10 ** digits).toString().padStart(digits, '0').replace(/0+$/, '');
+    return f ? `${whole}.${f}` : `${whole}`;
+  };
+  if (n < 1000) out = `${n}ns`;
+  else if (n < 1e6) out = `${frac(n, 3)}µs`;
+  else if (n < 1e9) out = `${frac(n, 6)}ms`;
+  else {
+    const h = Math.floor(n / 3.6e12);
+    n -= h * 3.6e12;
+    const m = Math.floor(n / 6e10);
+    n -= m * 6e10;
+    const sec = `${frac(n, 9)}s`;
+    out = h ? `${h}h${m}m${sec}` : m ? `${m}m${sec}` : sec;
+  }
+  return neg ? '-' + out : out;
+}
+
+/** Go's %q of an int: strconv.QuoteRune. */
+function goQuoteRune(r: number): string {
+  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 39: "\\'", 92: '\\\\' };
+  if (named[r]) return `'${named[r]}'`;
+  if (r < 32 || r === 127) return `'\\x${r.toString(16).padStart(2, '0')}'`;
+  return `'${String.fromCodePoint(r)}'`;
+}
+
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
@@ -456,8 +489,8 @@ export class Builder {
     return out;
   }
 
-  private async fsOf(state: ImageState, ctx: StepCtx): Promise<FsIndex> {
-    if (ctx.fs && ctx.fsFor === state.id) return ctx.fs;
+  /** The filesystem index of an image (shared; clone before changing it). */
+  private indexOf(state: ImageState): Promise<FsIndex> {
     const key = state.layers.map((l) => l.diffId).join(',');
     let p = this.fsIndexes.get(key);
     if (!p) {
@@ -468,7 +501,12 @@ export class Builder {
       })();
       this.fsIndexes.set(key, p);
     }
-    ctx.fs = (await p).clone();
+    return p;
+  }
+
+  private async fsOf(state: ImageState, ctx: StepCtx): Promise<FsIndex> {
+    if (ctx.fs && ctx.fsFor === state.id) return ctx.fs;
+    ctx.fs = (await this.indexOf(state)).clone();
     ctx.fsFor = state.id;
     return ctx.fs;
   }
@@ -521,7 +559,8 @@ export class Builder {
         return `MAINTAINER ${instr.maintainer}`;
       case 'healthcheck': {
         const h = cfg.Healthcheck ?? {};
-        return `HEALTHCHECK &{${goQuoteList(h.Test)} "${h.Interval ?? 0}" "${h.Timeout ?? 0}" "${h.StartPeriod ?? 0}" "${h.StartInterval ?? 0}" '${h.Retries ?? 0}'}`;
+        // Go's %q of the HealthConfig struct: durations as strings, Retries as a quoted rune.
+        return `HEALTHCHECK &{${goQuoteList(h.Test)} "${goDuration(h.Interval ?? 0)}" "${goDuration(h.Timeout ?? 0)}" "${goDuration(h.StartPeriod ?? 0)}" ${goQuoteRune(h.Retries ?? 0)}}`;
       }
       default:
         return instr.code;
@@ -722,12 +761,20 @@ export class Builder {
       }
       sourceKey = await sourcesDigest(items, inline, false);
     }
-    if (items.length === 1 && items[0]!.entry.type === 'dir') srcDesc = 'dir';
-    else if (items.some((i) => i.contents) || items.filter((i) => i.top).length + inline.length > 1) srcDesc = 'multi';
+    // The classic builder's history names one file, one directory, or several sources.
+    const tops = items.filter((i) => i.top);
+    if (fromState) {
+      if (spec.sources.length > 1 || spec.sources.some((x) => /[*?[]/.test(x))) srcDesc = 'multi';
+      else {
+        const idx = await this.indexOf(fromState);
+        if (idx.get(idx.resolve(spec.sources[0] ?? '/'))?.type === 'dir') srcDesc = 'dir';
+      }
+    } else if (tops.length + inline.length > 1) srcDesc = 'multi';
+    else if (tops.length === 1 && tops[0]!.contents) srcDesc = 'dir';
     const chownOwner = instr.chown ? await this.userOwner(state, ctx, instr.chown) : undefined;
     const key = this.keyOf(ctx, state, cfg, [name, instr.chown, instr.chmod, instr.link, parents, dest, sourceKey, JSON.stringify(instr.excludePatterns), gitSources]);
     const srcHash = sha256(sourceKey);
-    const history = `/bin/sh -c #(nop) ${name} ${srcDesc}:${srcHash} in ${dest} `;
+    const history = `/bin/sh -c #(nop) ${name} ${srcDesc}:${srcHash} in ${instr.destPath} `;
     const config = structuredClone(state.config);
     config.config = cfg;
     return this.commit(ctx, state, key, config, async () => {
