@@ -9,9 +9,12 @@ import type { EngineCore } from './engine.js';
 import { Builder, tagBuiltImage, type BuildOptions, type BuiltImage } from './build.js';
 import { saveImages } from './save.js';
 import { extractTar } from '../archive/extract.js';
-import { invalidArgument, unavailable } from '../image/errors.js';
+import { invalidArgument } from '../image/errors.js';
 import type { Platform } from '../image/types.js';
-import { formatPlatform } from '../image/platform.js';
+import { defaultPlatform, formatPlatform } from '../image/platform.js';
+import { MediaType } from '../image/mediatypes.js';
+import { commitImages } from './commit-images.js';
+import type { Lease } from '../store/store.js';
 import { parseTagTarget } from './refs.js';
 import { pushImage } from './push.js';
 import { createDecompressor } from '../archive/compression.js';
@@ -87,6 +90,61 @@ async function writeAtomically(dest: string, fn: (out: NodeJS.WritableStream) =>
 }
 
 /**
+ * A multi-platform result in the store: each platform image gets a manifest, an image index
+ * names them all, and both are recorded with the images (image_manifests), which is how the
+ * store keeps an index for a tag; the tag names the host's platform image (or the first), as
+ * after a pull, and `push` sends the index whole.
+ */
+async function storeIndex(engine: EngineCore, lease: Lease, built: BuiltImage[], tags: string[], noParent: boolean): Promise<void> {
+  const store = engine.store;
+  const manifests: { image: BuiltImage; digest: string; size: number }[] = [];
+  for (const img of built) {
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.dockerManifest,
+      config: { mediaType: MediaType.dockerConfig, size: store.content.size(img.id) ?? 0, digest: img.id },
+      layers: img.layers.map((l) => ({ mediaType: l.blobs[0]!.mediaType, size: store.content.size(l.blobs[0]!.digest) ?? 0, digest: l.blobs[0]!.digest })),
+    };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const w = await store.content.writeBuffer(lease, bytes);
+    manifests.push({ image: img, digest: w.digest, size: w.size });
+  }
+  const index = {
+    schemaVersion: 2,
+    mediaType: MediaType.dockerManifestList,
+    manifests: manifests.map((m) => ({
+      mediaType: MediaType.dockerManifest,
+      size: m.size,
+      digest: m.digest,
+      platform: { architecture: m.image.platform.architecture, os: m.image.platform.os, ...(m.image.platform.variant ? { variant: m.image.platform.variant } : {}) },
+    })),
+  };
+  const idx = await store.content.writeBuffer(lease, Buffer.from(JSON.stringify(index)));
+  const host = defaultPlatform();
+  const main = built.find((b) => b.platform.architecture === host.architecture && b.platform.os === host.os) ?? built[0]!;
+  const targets = tags.map((t) => parseTagTarget(t));
+  store.tx(() => {
+    commitImages(
+      store,
+      manifests.map((m) => ({
+        image: {
+          id: m.image.id,
+          config: m.image.config,
+          layers: m.image.layers,
+          parent: noParent ? null : undefined,
+          manifests: [
+            { digest: m.digest, mediaType: MediaType.dockerManifest },
+            { digest: idx.digest, mediaType: MediaType.dockerManifestList },
+          ],
+        },
+        tags: m.image === main ? targets.map((t) => ({ repo: t.repo, tag: t.tag })) : [],
+        digestRefs: targets.map((t) => ({ repo: t.repo, digest: m.digest })),
+      })),
+    );
+  });
+}
+
+/**
  * A whole build: each platform built (in turn: they share the cache), then the outputs —
  * tags in the store (type=docker), a directory, a filesystem tar, an OCI or Docker archive.
  * One lease protects everything from the first byte until the outputs are done.
@@ -109,11 +167,6 @@ export async function buildSession(
   if (opts.push) for (const t of opts.tags) pushNames.add(t);
   if ((opts.push || outputs.some((o) => o.type === 'registry')) && pushNames.size === 0) {
     throw invalidArgument('tag is needed when pushing to registry');
-  }
-  if (pushNames.size && opts.platforms.length > 1) throw unavailable('pushing a multi-platform image index is not supported yet; push one platform at a time');
-  if (opts.platforms.length > 1 && outputs.some((o) => o.type === 'docker')) {
-    // One tag names one image here; a tag pointing at an image index needs store support.
-    throw invalidArgument(`docker exporter does not currently support exporting manifest lists (platforms ${opts.platforms.map(formatPlatform).join(',')}); use --output type=oci or type=local`);
   }
   const cacheFrom = (opts.cacheFrom ?? []).map(parseCacheSpec);
   const cacheTo = (opts.cacheTo ?? []).map(parseCacheSpec);
@@ -143,7 +196,8 @@ export async function buildSession(
     for (const o of outputs) {
       if (o.type === 'registry') continue;
       if (o.type === 'docker' || o.type === 'image') {
-        for (const img of built) tagBuiltImage(store, img, opts.tags, !!opts.noParent);
+        if (built.length > 1) await storeIndex(engine, lease, built, opts.tags, !!opts.noParent);
+        else for (const img of built) tagBuiltImage(store, img, opts.tags, !!opts.noParent);
         continue;
       }
       if (!o.dest) throw invalidArgument(`output type ${o.type} needs dest=`);
@@ -172,7 +226,8 @@ export async function buildSession(
       }
     }
     if (pushNames.size) {
-      for (const img of built) tagBuiltImage(store, img, [...pushNames], !!opts.noParent);
+      if (built.length > 1) await storeIndex(engine, lease, built, [...pushNames], !!opts.noParent);
+      else for (const img of built) tagBuiltImage(store, img, [...pushNames], !!opts.noParent);
       for (const n of pushNames) await pushImage(engine, n, {});
     }
     return built;

@@ -49,3 +49,26 @@ test('build cache and results through a registry: --cache-to/--cache-from type=r
   const id = (await other.berth('image', 'inspect', '-f', '{{.Id}}', `${reg.addr}/app/built:1`)).stdout.trim();
   assert.equal(id, first.stdout.trim());
 });
+
+test('build --platform a,b: an image index under the tag, pushed whole', { skip: !haveRegistry() && 'docker-registry is not installed' }, async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const reg = await startRegistry(join(s.dir, 'registry'));
+  t.after(() => reg.stop());
+  const dir = s.ctx('multi', { Dockerfile: 'FROM scratch\nARG TARGETARCH\nCOPY f /f\nLABEL arch=$TARGETARCH\n', f: 'x' });
+  const tag = `${reg.addr}/multi/app:1`;
+  const r = await s.berth('build', '--platform', 'linux/amd64,linux/arm64', '-t', tag, dir);
+  assert.equal(r.code, 0, r.stderr);
+  const host = process.arch === 'arm64' ? 'arm64' : 'amd64';
+  assert.equal((await s.berth('image', 'inspect', '-f', '{{.Architecture}} {{index .Config.Labels "arch"}}', tag)).stdout.trim(), `${host} ${host}`);
+  const push = await s.berth('push', tag);
+  assert.equal(push.code, 0, push.stderr);
+  const res = await fetch(`${reg.url}/v2/multi/app/manifests/1`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json' } });
+  const index = (await res.json()) as { manifests: { platform: { architecture: string } }[] };
+  assert.deepEqual(index.manifests.map((m) => m.platform.architecture).sort(), ['amd64', 'arm64']);
+  const other = newStore();
+  t.after(other.cleanup);
+  const pulled = await other.berth('pull', '--platform', 'linux/arm64', tag);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.equal((await other.berth('image', 'inspect', '-f', '{{.Architecture}} {{index .Config.Labels "arch"}}', tag)).stdout.trim(), 'arm64 arm64');
+});
