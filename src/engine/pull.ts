@@ -4,7 +4,7 @@ import type { ProgressFn } from '../image/progress.js';
 import { commitImages } from './commit-images.js';
 import { RegistrySource, type FetchedDocument } from '../transport/registry-source.js';
 import { maxConcurrentDownloads, runLimited } from '../transport/registry-transfer.js';
-import { LayerAnalyzer } from '../transport/layer-analysis.js';
+import { AnalyzerPool } from '../transport/registry-analysis.js';
 import { RegistryResponseError, errcodeString } from '../registry/errors.js';
 import { BerthError, corrupt, invalidArgument, isKind } from '../image/errors.js';
 import { parseNormalizedNamed, type NamedReference } from '../image/reference.js';
@@ -63,12 +63,13 @@ export async function pullImage(engine: EngineCore, name: string, opts: PullOpti
   if (opts.allTags && !ref.isNameOnly) throw invalidArgument("tag can't be used with --all-tags/-a");
   if (!opts.allTags) ref = ref.tagNameOnly();
   const source = RegistrySource.forReference(ref);
+  const analyzers = new AnalyzerPool();
   const msg = (text: string) => opts.progress?.({ kind: 'message', text });
   try {
     const result: PullResult = { updated: false, images: [] };
     const refs = opts.allTags ? (await source.tags()).map((t) => ref.withTag(t)) : [ref];
     for (const r of refs) {
-      const one = await pullOne(engine.store, source, r, opts);
+      const one = await pullOne(engine.store, source, r, opts, analyzers);
       result.updated ||= one.updated;
       result.images.push(one.id);
     }
@@ -77,7 +78,7 @@ export async function pullImage(engine: EngineCore, name: string, opts: PullOpti
   } catch (err) {
     throw translatePullError(err, ref);
   } finally {
-    await source.client.close();
+    await Promise.all([source.client.close(), analyzers.close()]);
   }
 }
 
@@ -182,7 +183,13 @@ function planLayers(store: Store, lease: Lease, m: Manifest, diffIds: string[]):
   );
 }
 
-async function pullOne(store: Store, source: RegistrySource, ref: NamedReference, opts: PullOptions): Promise<{ id: string; updated: boolean }> {
+async function pullOne(
+  store: Store,
+  source: RegistrySource,
+  ref: NamedReference,
+  opts: PullOptions,
+  analyzers: AnalyzerPool,
+): Promise<{ id: string; updated: boolean }> {
   const progress = opts.progress;
   const reference = ref.digest ?? ref.tag!;
   const doc = await source.resolve(reference);
@@ -214,7 +221,7 @@ async function pullOne(store: Store, source: RegistrySource, ref: NamedReference
 
     const plans = planLayers(store, lease, manifest, diffIds);
     // An image already stored with all its layers needs no layer work (Docker prints nothing then).
-    if (!(local && plans.every((p) => p.known))) await downloadLayers(store, lease, source, plans, progress);
+    if (!(local && plans.every((p) => p.known))) await downloadLayers(store, lease, source, plans, progress, analyzers);
 
     for (const d of picked.documents) await store.content.writeBuffer(lease, d.bytes, d.digest);
     const image: NewImage = {
@@ -228,7 +235,6 @@ async function pullOne(store: Store, source: RegistrySource, ref: NamedReference
     return { id, updated };
   } finally {
     store.release(lease);
-    store.gc.opportunistic();
   }
 }
 
@@ -259,6 +265,7 @@ async function downloadLayers(
   source: RegistrySource,
   plans: LayerPlan[],
   progress: ProgressFn | undefined,
+  analyzers: AnalyzerPool,
 ): Promise<void> {
   const status = (p: LayerPlan, s: string) => progress?.({ kind: 'status', id: shortId(p.desc.digest), status: s });
   const missing: LayerPlan[] = [];
@@ -287,7 +294,7 @@ async function downloadLayers(
     missing,
     maxConcurrentDownloads(),
     async (p, _i, signal) => {
-      p.known = await downloadLayer(store, lease, source, p, progress, signal);
+      p.known = await downloadLayer(store, lease, source, p, progress, signal, analyzers);
       status(p, 'Download complete');
       done.add(p);
       reportCompleted();
@@ -303,12 +310,13 @@ async function downloadLayer(
   p: LayerPlan,
   progress: ProgressFn | undefined,
   signal: AbortSignal,
+  analyzers: AnalyzerPool,
 ): Promise<NewLayer> {
   const id = shortId(p.desc.digest);
   for (let fresh = 0; ; fresh++) {
     let resumed = false;
     let current = 0;
-    const analyzer = new LayerAnalyzer();
+    const analyzer = analyzers.acquire();
     let lastReport = 0;
     const chunks = source.blob(p.desc, {
       signal,

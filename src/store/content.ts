@@ -10,6 +10,8 @@ import type { StorePaths } from './paths.js';
 import { corrupt, notFound, BerthError } from '../image/errors.js';
 import { digestHex, type Digest } from '../image/digest.js';
 
+const SYNC_EVERY = 8 << 20;
+
 export interface WriteOptions {
   /** The digest the content must have; a mismatch fails the write and stores nothing. */
   expected?: Digest;
@@ -105,6 +107,8 @@ export class ContentStore {
       throw ioError(err, 'cannot write to the store');
     }
     let ok = false;
+    let syncedAt = 0;
+    let syncing: Promise<unknown> | undefined;
     try {
       try {
         for await (const c of source) {
@@ -122,9 +126,18 @@ export class ContentStore {
             const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
             off += bytesWritten;
           }
+          // Start writeback as data arrives, one sync in flight at a time, so the final fsync
+          // of a large blob has little left to do.
+          if (size - syncedAt >= SYNC_EVERY && !syncing) {
+            syncedAt = size;
+            const h = fh;
+            syncing = h.datasync().finally(() => (syncing = undefined));
+          }
         }
+        if (syncing) await syncing;
         await fh.sync();
       } finally {
+        if (syncing) await syncing.catch(() => undefined);
         await fh.close();
       }
       const digest = 'sha256:' + hash.digest('hex');
