@@ -1,9 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newStore, tempDir } from '../helpers/berth.js';
+import { berthBin } from '../helpers/paths.js';
 import { makeRootfsTar } from '../helpers/rootfs.js';
 import { freePort, haveRegistry, startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { tarOf, writeOciLayout } from '../helpers/registry-images.js';
@@ -259,4 +260,41 @@ test('push of an imported image compresses its layer once, and the registry hold
   // and pushing the pulled image back sends the stored manifest unchanged
   r = await s2.berth('push', `${REG}/lab/imported-copy:1`);
   assert.ok(r.stdout.includes(`1: digest: ${digest} `), r.stdout);
+});
+
+test('two pulls of the same image at once both succeed, and the store stays consistent', { skip }, async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  const [a, b] = await Promise.all([s.berth('pull', `${REG}/lab/small:1.0`), s.berth('pull', `${REG}/lab/small:extra`)]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const r = await s.berth('system', 'check');
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(query(s.root, 'SELECT id FROM images').length, 1);
+  assert.equal(query(s.root, 'SELECT id FROM leases').length, 0);
+});
+
+test('--platform that the image does not have is refused before anything is stored', { skip }, async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  const r = await s.berth('pull', '--platform', 'linux/arm64', `${REG}/lab/small:1.0`);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    `image with reference ${REG}/lab/small:1.0 was found but its platform (linux/amd64) does not match the specified platform (linux/arm64)\n`,
+  );
+  assert.deepEqual(blobFiles(s.root), []);
+});
+
+test('on a terminal, layers get progress lines rewritten in place', { skip: skip || (!existsSync('/usr/bin/script') && 'no script(1)') }, async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  // script(1) gives berth a pseudo-terminal as stdout.
+  const cmd = `${process.execPath} ${berthBin} --root ${s.root} pull ${REG}/lab/small:1.0`;
+  const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '120' } });
+  assert.match(out, /^1\.0: Pulling from lab\/small\r\n/);
+  assert.match(out, /\x1b\[\d+A\x1b\[2K\r[0-9a-f]{12}: Pulling fs layer \r\x1b\[\d+B/);
+  assert.match(out, /\x1b\[\d+A\x1b\[2K\r[0-9a-f]{12}: Downloading .*\d+(\.\d+)?[kM]?B\/\d+(\.\d+)?[kM]?B\r/);
+  assert.match(out, /\x1b\[\d+A\x1b\[2K\r[0-9a-f]{12}: Pull complete \r\x1b\[\d+B/);
+  assert.ok(out.endsWith(`Status: Downloaded newer image for ${REG}/lab/small:1.0\r\n${REG}/lab/small:1.0\r\n`), JSON.stringify(out.slice(-200)));
 });
