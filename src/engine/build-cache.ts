@@ -95,7 +95,7 @@ export class BuildCache {
         layers: rows.map((r) => r.top_layer).filter((x): x is Digest => !!x),
         blobs: rows.map((r) => r.image_id),
       });
-      return { entries: rows.length, reclaimed: collected.bytes };
+      return { entries: rows.length, reclaimed: collected.layerBytes };
     });
     this.store.gc.sweep();
     return res;

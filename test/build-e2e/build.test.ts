@@ -391,3 +391,21 @@ test('build: errors name the Dockerfile line; unknown instructions and bad flags
   const r3 = await s.berth('build', join(s.dir, 'nope'));
   assert.match(r3.stderr, /unable to prepare context: path ".*nope" not found/);
 });
+
+test('build cache: system prune collects it; the store stays consistent', async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const dir = s.ctx('sysprune', { Dockerfile: 'FROM busybox:local\nCOPY f /f\n', f: 'x'.repeat(100_000) });
+  const first = await s.berth('build', '-q', dir);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal((await s.berth('rmi', first.stdout.trim())).code, 0);
+  const again = await s.berth('build', dir);
+  assert.match(again.stdout, /Using cache/);
+  assert.equal((await s.berth('rmi', again.stdout.match(/Successfully built (\w+)/)![1]!)).code, 0);
+  const pr = await s.berth('system', 'prune', '-f');
+  assert.equal(pr.code, 0, pr.stderr);
+  assert.match(pr.stdout, /Total reclaimed space: 10\d(\.\d+)?kB/);
+  const after = await s.berth('build', dir);
+  assert.doesNotMatch(after.stdout, /Using cache/);
+  assert.equal((await s.berth('system', 'check')).code, 0);
+});

@@ -5,6 +5,7 @@ import { parseFilters } from '../../engine/filters.js';
 import { confirm } from '../prompt.js';
 import { humanSize } from '../format/index.js';
 import { CliError } from '../errors.js';
+import { BuildCache } from '../../engine/build-cache.js';
 
 export default async function systemPrune(argv: string[], ctx: CliContext): Promise<number> {
   const { opts } = parseArgs<{ all?: boolean; force?: boolean; filter?: string[]; volumes?: boolean }>(
@@ -44,12 +45,13 @@ export default async function systemPrune(argv: string[], ctx: CliContext): Prom
   if (opts.all) filters.set('dangling', ['false']);
   const report = pruneImages(ctx.engine(), filters);
   report.SpaceReclaimed += containers.SpaceReclaimed;
+  const cache = new BuildCache(ctx.engine().store).prune();
   ctx.engine().store.gc.run();
   if (report.ImagesDeleted?.length) {
     let s = 'Deleted Images:\n';
     for (const d of report.ImagesDeleted) s += 'Untagged' in d ? `untagged: ${d.Untagged}\n` : `deleted: ${d.Deleted}\n`;
     ctx.out.line(s);
   }
-  ctx.out.line(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);
+  ctx.out.line(`Total reclaimed space: ${humanSize(report.SpaceReclaimed + cache.reclaimed)}`);
   return 0;
 }
