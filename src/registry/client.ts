@@ -309,11 +309,18 @@ export class RegistryClient {
       if (res.status === 401 && round === 0) {
         const challenges = parseChallenges(res.headers['www-authenticate']);
         const bearer = challenges.find((c) => c.scheme === 'bearer');
-        if (bearer && this.challenges.some((c) => c.scheme === 'bearer')) {
+        const known = (scheme: string) => this.challenges.some((c) => c.scheme === scheme);
+        if (bearer) {
           // A token that expired or lacks a scope: ask again, with the scope the registry names.
+          // A registry whose /v2/ was open may ask for auth on a repository: take its challenge.
+          if (!known('bearer')) this.challenges = challenges;
           const extra = bearer.params.scope ? bearer.params.scope.split(' ') : [];
           opts = { ...opts, scopes: [...opts.scopes, ...extra.filter((s) => !opts.scopes.includes(s))] };
           fresh = true;
+          continue;
+        }
+        if (challenges.some((c) => c.scheme === 'basic') && !known('basic')) {
+          this.challenges = challenges;
           continue;
         }
       }

@@ -223,3 +223,22 @@ test('the client sends the manifest Accept list, follows redirects for blobs, ve
   ]);
   await assert.rejects(c.getBlobBytes('lab/x', 'sha256:' + '0'.repeat(64), 1024), /received unexpected HTTP status: 404 Not Found/);
 });
+
+test('a registry open at /v2/ that asks for auth on a repository gets it', async (t) => {
+  const fake = await fakeRegistry((req, res) => {
+    if (req.headers.authorization !== 'Basic ' + Buffer.from('u:p').toString('base64')) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="x"', 'content-type': 'application/json' });
+      res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"name":"lab/x","tags":["a","b"]}');
+  });
+  t.after(fake.close);
+  const c = new RegistryClient({ domain: fake.addr, credentials: async () => ({ username: 'u', password: 'p' }) });
+  t.after(() => c.close());
+  assert.deepEqual(await c.listTags('lab/x'), ['a', 'b']);
+  const anon = new RegistryClient({ domain: fake.addr });
+  t.after(() => anon.close());
+  await assert.rejects(anon.listTags('lab/x'), /^BerthError: Get "http:\/\/127\.0\.0\.1:\d+\/v2\/lab\/x\/tags\/list": no basic auth credentials$/);
+});
