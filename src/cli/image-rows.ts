@@ -1,5 +1,5 @@
 import type { ImageSummary } from '../engine/types.js';
-import type { ImageListing } from '../engine/list.js';
+import { refRepo, type ImageListing } from '../engine/list.js';
 import { familiarRepo } from '../image/familiar.js';
 import { parseNormalizedNamed } from '../image/reference.js';
 
@@ -35,24 +35,18 @@ export function imageRefCells(img: ImageSummary, withDigests: boolean): RefCell[
 /**
  * The same lines for image i of a listing, from its stored references: those are valid,
  * normalized references, so the familiar name is derived directly instead of parsed back from
- * the familiar string. `familiar` may memoize familiarRepo.
+ * the familiar string.
  */
-export function listingRefCells(
-  l: ImageListing,
-  i: number,
-  withDigests: boolean,
-  familiar: (repo: string) => string = familiarRepo,
-): readonly RefCell[] {
+export function listingRefCells(l: ImageListing, i: number, withDigests: boolean): readonly RefCell[] {
   const start = l.refStart[i]!;
   const end = l.refStart[i + 1]!;
   if (start === end) return DANGLING;
-  if (end - start === 1 && l.refTag[start] !== null) return [{ repo: familiar(l.refRepo[start]!), tag: l.refTag[start]!, digest: '<none>' }];
   const tagged: [string, string][] = [];
   const digested: [string, string][] = [];
   for (let r = start; r < end; r++) {
-    const tag = l.refTag[r];
-    if (tag !== null) tagged.push([familiar(l.refRepo[r]!), tag!]);
-    else digested.push([familiar(l.refRepo[r]!), l.refDigest[r]!]);
+    const cell: [string, string] = [familiarRepo(refRepo(l, r)), l.refText.slice(l.refSplit[r]! + 1, l.refTo[r]!)];
+    if (l.refIsDigest[r]) digested.push(cell);
+    else tagged.push(cell);
   }
   return cellsOf(tagged, digested, withDigests);
 }
@@ -144,7 +138,7 @@ export function humanSize3(size: number): string | undefined {
     v /= 1000;
     i++;
   }
-  if (Number.isInteger(v) && v < 1000) return v + DECIMAL_ABBRS[i]!;
+  if (Number.isInteger(v) && v >= 0 && v < 1000) return v + DECIMAL_ABBRS[i]!;
   if (!(v >= 1 && v < 1000)) return undefined;
   // A tie has exactly four significant digits ending in 5; 21 digits tell ties from neighbours.
   const exact = v.toPrecision(21);

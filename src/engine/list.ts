@@ -2,7 +2,7 @@ import type { EngineCore } from './engine.js';
 import type { ImageSummary } from './types.js';
 import type { DB } from '../store/db.js';
 import { validateFilters, matchLabels, parseTimestamp, type Filters } from './filters.js';
-import { familiarRef, familiarRepo } from '../image/familiar.js';
+import { familiarRepo } from '../image/familiar.js';
 import { resolveImage } from './resolve.js';
 import { goPathMatch } from '../image/reference.js';
 import { invalidArgument } from '../image/errors.js';
@@ -16,26 +16,82 @@ export interface ListOptions {
 
 /**
  * The images listing in columns, as `images` shows it: what ImageSummary objects are made of,
- * without making 100,000 of them when a table is all that is wanted.
+ * kept as ranges of the texts read from the store, so that a table of 100,000 images is written
+ * without making a string per cell (see listingId, refRepo, refTag, refDigest for the values).
  */
 export interface ImageListing {
   length: number;
-  /** Image i of the listing (newest first, then by ID). */
-  id: string[];
-  createdMs: number[];
-  size: number[];
+  /** Image i of the listing (newest first, then by ID): its ID is idText[idFrom[i] .. idTo[i]). */
+  idText: string;
+  idFrom: Int32Array;
+  idTo: Int32Array;
+  createdMs: Float64Array;
+  size: Float64Array;
   /** With `details` only: parent ID and labels. */
   parent: (string | null)[];
   labels: (Record<string, string> | null)[];
   /**
-   * The references of image i that passed the filters are ref*[refStart[i] .. refStart[i + 1]),
-   * in reference-name order; none means an untagged image (shown as <none>).
+   * The references of image i that passed the filters are r = refStart[i] .. refStart[i + 1] - 1,
+   * in name order; none means an untagged image (shown as <none>). Reference r is the canonical
+   * name refText[refFrom[r] .. refTo[r]): the repository up to refSplit[r], where a ':' precedes
+   * the tag or, when refIsDigest[r], an '@' the digest.
    */
   refStart: Int32Array;
-  /** Canonical repository, e.g. docker.io/library/busybox. */
-  refRepo: string[];
-  refTag: (string | null)[];
-  refDigest: (string | null)[];
+  refText: string;
+  refFrom: Int32Array;
+  refSplit: Int32Array;
+  refTo: Int32Array;
+  refIsDigest: Uint8Array;
+}
+
+export const listingId = (l: ImageListing, i: number): string => l.idText.slice(l.idFrom[i]!, l.idTo[i]!);
+/** Canonical repository, e.g. docker.io/library/busybox. */
+export const refRepo = (l: ImageListing, r: number): string => l.refText.slice(l.refFrom[r]!, l.refSplit[r]!);
+export const refTag = (l: ImageListing, r: number): string | null => (l.refIsDigest[r] ? null : l.refText.slice(l.refSplit[r]! + 1, l.refTo[r]!));
+export const refDigest = (l: ImageListing, r: number): string | null => (l.refIsDigest[r] ? l.refText.slice(l.refSplit[r]! + 1, l.refTo[r]!) : null);
+
+export interface ListingRow {
+  id: string;
+  createdMs: number;
+  size: number;
+  parent?: string | null;
+  labels?: Record<string, string> | null;
+  refs: { repo: string; tag?: string | null; digest?: string | null }[];
+}
+
+/** A listing of the given rows in the given order (other sources of images; tests). */
+export function listingFromRows(rows: readonly ListingRow[]): ImageListing {
+  const ids = rows.map((r) => r.id);
+  const names: string[] = [];
+  const splits: number[] = [];
+  const digest: number[] = [];
+  for (const row of rows) {
+    for (const ref of row.refs) {
+      names.push(ref.tag != null ? `${ref.repo}:${ref.tag}` : `${ref.repo}@${ref.digest}`);
+      splits.push(ref.repo.length);
+      digest.push(ref.tag != null ? 0 : 1);
+    }
+  }
+  const idCol = columnOf(ids);
+  const nameCol = columnOf(names);
+  const refStart = new Int32Array(rows.length + 1);
+  rows.forEach((row, i) => (refStart[i + 1] = refStart[i]! + row.refs.length));
+  return {
+    length: rows.length,
+    idText: idCol.text,
+    idFrom: idCol.start.slice(0, rows.length),
+    idTo: idCol.start.slice(1).map((x) => x - 1),
+    createdMs: Float64Array.from(rows, (r) => r.createdMs),
+    size: Float64Array.from(rows, (r) => r.size),
+    parent: rows.map((r) => r.parent ?? null),
+    labels: rows.map((r) => r.labels ?? null),
+    refStart,
+    refText: nameCol.text,
+    refFrom: nameCol.start.slice(0, names.length),
+    refSplit: Int32Array.from(splits, (x, j) => nameCol.start[j]! + x),
+    refTo: nameCol.start.slice(1).map((x) => x - 1),
+    refIsDigest: Uint8Array.from(digest),
+  };
 }
 
 // Whole columns are read as one string each (group_concat) and cut up here: better-sqlite3 makes
@@ -136,63 +192,22 @@ function compareBytes(a: DataView, as: number, ae: number, b: DataView, bs: numb
   return ae - as - (be - bs);
 }
 
-/**
- * Equal substrings of a text as one string object: a repository's name is made once however
- * many references it has, and V8 then hashes it once wherever it is looked up.
- */
-class Interner {
-  private slots = new Int32Array(256).fill(-1);
-  private readonly strings: string[] = [];
-  private readonly hashes: number[] = [];
-
-  get(t: string, s: number, e: number): string {
-    let h = 0x811c9dc5;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
-    const mask = this.slots.length - 1;
-    for (let j = h & mask; ; j = (j + 1) & mask) {
-      const k = this.slots[j]!;
-      if (k === -1) {
-        const str = t.slice(s, e);
-        this.slots[j] = this.strings.length;
-        this.strings.push(str);
-        this.hashes.push(h);
-        if (this.strings.length * 2 > this.slots.length) this.grow();
-        return str;
-      }
-      if (this.hashes[k] !== h) continue;
-      const str = this.strings[k]!;
-      if (str.length !== e - s) continue;
-      let i = 0;
-      while (i < str.length && str.charCodeAt(i) === t.charCodeAt(s + i)) i++;
-      if (i === str.length) return str;
-    }
-  }
-
-  private grow(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    const mask = this.slots.length - 1;
-    this.hashes.forEach((h, k) => {
-      let j = h & mask;
-      while (this.slots[j] !== -1) j = (j + 1) & mask;
-      this.slots[j] = k;
-    });
-  }
-}
-
-/** References grouped by image: those of image k are ref*[at[k] .. at[k + 1]), in name order. */
+/** References grouped by image: those of image k are j = at[k] .. at[k + 1] - 1, in name order, as ranges of text. */
 interface ImageRefs {
   at: Int32Array;
-  repo: string[];
-  tag: (string | null)[];
-  digest: (string | null)[];
+  text: string;
+  from: Int32Array;
+  split: Int32Array;
+  to: Int32Array;
+  digest: Uint8Array;
 }
 
 /**
  * The references through the refs_image index, which holds (image_id, name) in that order: a
  * scan of it comes grouped by image and in image-ID order, the order of the images scan, so
- * the two are merged in one pass. The name is split back into its parts (every writer stores
- * repo:tag or repo@digest). Undefined when anything is not as expected; the caller then reads
- * the table's own columns.
+ * the two are merged in one pass. Every writer stores the name as repo:tag or repo@digest, so
+ * the name is all that is read. Undefined when anything is not as expected; the caller then
+ * reads the table's own columns.
  */
 function refsByMerge(db: DB, ids: Column, imgBytes: DataView, n: number): ImageRefs | undefined {
   const refs = readColumns(db, 'refs INDEXED BY refs_image', ['image_id', 'name']);
@@ -201,73 +216,75 @@ function refsByMerge(db: DB, ids: Column, imgBytes: DataView, n: number): ImageR
   if (!refBytes) return undefined;
   const nrefs = refs.count;
   const at = new Int32Array(n + 1);
-  const keep = new Int32Array(nrefs);
+  const from = new Int32Array(nrefs);
+  const split = new Int32Array(nrefs);
+  const to = new Int32Array(nrefs);
+  const digest = new Uint8Array(nrefs);
+  const t = names.text;
   let kept = 0;
   let k = 0;
+  let nextAt = -1;
   for (let r = 0; r < nrefs; r++) {
     const s = refIds.start[r]!;
     const e = refIds.start[r + 1]! - 1;
     if (r > 0 && compareBytes(refBytes, refIds.start[r - 1]!, s - 1, refBytes, s, e) > 0) return undefined;
     let c = -1;
     while (k < n && (c = compareBytes(imgBytes, ids.start[k]!, ids.start[k + 1]! - 1, refBytes, s, e)) < 0) k++;
-    if (k === n || c !== 0) continue; // a reference to a missing image: not listed, as before
+    if (k === n || c !== 0) continue; // a reference to a missing image is not listed
     at[k + 1]!++;
-    keep[kept++] = r;
+    // The name: repository, then '@' and a digest, or the last ':' and a tag (which has no '/').
+    const ns = names.start[r]!;
+    const ne = names.start[r + 1]! - 1;
+    if (nextAt < ns) nextAt = t.indexOf('@', ns) >>> 0;
+    let sp: number;
+    if (nextAt < ne) {
+      sp = nextAt;
+      digest[kept] = 1;
+    } else {
+      sp = t.lastIndexOf(':', ne);
+      if (sp < ns || t.indexOf('/', sp) >>> 0 < ne) return undefined;
+    }
+    if (sp === ns || sp === ne - 1) return undefined;
+    from[kept] = ns;
+    split[kept] = sp;
+    to[kept] = ne;
+    kept++;
   }
   for (let j = 0; j < n; j++) at[j + 1]! += at[j]!;
-  const repo = new Array<string>(kept);
-  const tag = new Array<string | null>(kept);
-  const digest = new Array<string | null>(kept);
-  const t = names.text;
-  const repos = new Interner();
-  for (let j = 0; j < kept; j++) {
-    const r = keep[j]!;
-    const s = names.start[r]!;
-    const e = names.start[r + 1]! - 1;
-    let colon = -1;
-    let p = e - 1;
-    for (; p >= s; p--) {
-      const ch = t.charCodeAt(p);
-      if (ch === 64) break; // '@'
-      if (ch === 58 && colon < 0) colon = p; // ':'
-      if (ch === 47 && colon < 0) return undefined; // '/' before any ':': not repo:tag
-    }
-    if (p >= s) {
-      repo[j] = repos.get(t, s, p);
-      tag[j] = null;
-      digest[j] = t.slice(p + 1, e);
-    } else {
-      if (colon < 0) return undefined;
-      repo[j] = repos.get(t, s, colon);
-      tag[j] = t.slice(colon + 1, e);
-      digest[j] = null;
-    }
-    if (repo[j] === '' || (tag[j] ?? digest[j]) === '') return undefined;
-  }
-  return { at, repo, tag, digest };
+  return { at, text: t, from, split, to, digest };
 }
 
 /** The same from the table's columns, joined through a Map: for stores where the merge does not apply. */
 function refsByMap(db: DB, ids: Column, n: number): ImageRefs {
-  const refs = db.prepare('SELECT image_id, repo, tag, digest FROM refs ORDER BY name').raw().all() as [string, string, string | null, string | null][];
+  const rows = db.prepare('SELECT image_id, repo, tag, digest FROM refs ORDER BY name').raw().all() as [string, string, string | null, string | null][];
   const index = new Map<string, number>();
   for (let k = 0; k < n; k++) index.set(field(ids, k), k);
+  const owner = rows.map(([id]) => index.get(id) ?? -1);
   const at = new Int32Array(n + 1);
-  const owner = refs.map(([id]) => index.get(id) ?? -1);
   for (const k of owner) if (k >= 0) at[k + 1]!++;
   for (let j = 0; j < n; j++) at[j + 1]! += at[j]!;
-  const fill = at.slice(0, n);
+  const slot = at.slice(0, n);
   const total = at[n]!;
-  const out: ImageRefs = { at, repo: new Array(total), tag: new Array(total), digest: new Array(total) };
-  refs.forEach(([, repo, tag, digest], r) => {
+  const names = new Array<string>(total);
+  const repoLen = new Int32Array(total);
+  const digest = new Uint8Array(total);
+  rows.forEach(([, repo, tag, dg], r) => {
     const k = owner[r]!;
     if (k < 0) return;
-    const j = fill[k]!++;
-    out.repo[j] = repo;
-    out.tag[j] = tag || null;
-    out.digest[j] = digest || null;
+    const j = slot[k]!++;
+    names[j] = tag !== null ? `${repo}:${tag}` : `${repo}@${dg}`;
+    repoLen[j] = repo.length;
+    digest[j] = tag !== null ? 0 : 1;
   });
-  return out;
+  const col = columnOf(names);
+  return {
+    at,
+    text: col.text,
+    from: col.start.slice(0, total),
+    split: repoLen.map((x, j) => col.start[j]! + x),
+    to: col.start.slice(1).map((x) => x - 1),
+    digest,
+  };
 }
 
 /**
@@ -357,7 +374,7 @@ export function listImageColumns(engine: EngineCore, opts: ListOptions & { detai
   const keep = new Int32Array(n);
   let kept = 0;
   // Reference filtering drops some references of an image; refOn marks the ones kept.
-  const refOn = refPatterns ? new Uint8Array(refs.repo.length) : undefined;
+  const refOn = refPatterns ? new Uint8Array(refs.from.length) : undefined;
   for (let k = 0; k < n; k++) {
     const c = created[k]!;
     if (c >= before || c <= since || c > until) continue;
@@ -372,12 +389,13 @@ export function listImageColumns(engine: EngineCore, opts: ListOptions & { detai
     let tags = 0;
     for (let r = refs.at[k]!; r < refs.at[k + 1]!; r++) {
       if (refOn) {
-        const fam = familiarRef(refs.repo[r]!, refs.tag[r]!, refs.digest[r]!);
-        if (!refPatterns!.some((p) => referenceMatches(p, fam, familiarRepo(refs.repo[r]!)))) continue;
+        const repo = refs.text.slice(refs.from[r]!, refs.split[r]!);
+        const fam = familiarRepo(repo) + refs.text.slice(refs.split[r]!, refs.to[r]!);
+        if (!refPatterns!.some((p) => referenceMatches(p, fam, familiarRepo(repo)))) continue;
         refOn[r] = 1;
       }
       nref++;
-      if (refs.tag[r] !== null) tags++;
+      if (!refs.digest[r]) tags++;
     }
     if (nref === 0) {
       if (!(opts.all || !parents.has(field(ids, k)))) continue;
@@ -397,20 +415,25 @@ export function listImageColumns(engine: EngineCore, opts: ListOptions & { detai
   }
   const out: ImageListing = {
     length: kept,
-    id: new Array<string>(kept),
-    createdMs: new Array<number>(kept),
-    size: new Array<number>(kept),
+    idText: ids.text,
+    idFrom: new Int32Array(kept),
+    idTo: new Int32Array(kept),
+    createdMs: new Float64Array(kept),
+    size: new Float64Array(kept),
     parent: details ? new Array<string | null>(kept) : [],
     labels: details ? new Array<Record<string, string> | null>(kept) : [],
     refStart: new Int32Array(kept + 1),
-    refRepo: new Array<string>(nrefs),
-    refTag: new Array<string | null>(nrefs),
-    refDigest: new Array<string | null>(nrefs),
+    refText: refs.text,
+    refFrom: new Int32Array(nrefs),
+    refSplit: new Int32Array(nrefs),
+    refTo: new Int32Array(nrefs),
+    refIsDigest: new Uint8Array(nrefs),
   };
   let ri = 0;
   for (let i = 0; i < kept; i++) {
     const k = order[i]!;
-    out.id[i] = field(ids, k);
+    out.idFrom[i] = ids.start[k]!;
+    out.idTo[i] = ids.start[k + 1]! - 1;
     out.createdMs[i] = created[k]!;
     out.size[i] = size[k]!;
     if (details) {
@@ -420,9 +443,10 @@ export function listImageColumns(engine: EngineCore, opts: ListOptions & { detai
     out.refStart[i] = ri;
     for (let r = refs.at[k]!; r < refs.at[k + 1]!; r++) {
       if (refOn && !refOn[r]) continue;
-      out.refRepo[ri] = refs.repo[r]!;
-      out.refTag[ri] = refs.tag[r]!;
-      out.refDigest[ri] = refs.digest[r]!;
+      out.refFrom[ri] = refs.from[r]!;
+      out.refSplit[ri] = refs.split[r]!;
+      out.refTo[ri] = refs.to[r]!;
+      out.refIsDigest[ri] = refs.digest[r]!;
       ri++;
     }
   }
@@ -432,15 +456,18 @@ export function listImageColumns(engine: EngineCore, opts: ListOptions & { detai
 
 /** `images` as the Engine API's ImageSummary objects (Docker's /images/json). */
 export function listImages(engine: EngineCore, opts: ListOptions = {}): ImageSummary[] {
-  const l = listImageColumns(engine, { ...opts, details: true });
+  return imageSummaries(listImageColumns(engine, { ...opts, details: true }));
+}
+
+export function imageSummaries(l: ImageListing): ImageSummary[] {
   const out: ImageSummary[] = new Array(l.length);
   for (let i = 0; i < l.length; i++) {
     const repoTags: string[] = [];
     const repoDigests: string[] = [];
     for (let r = l.refStart[i]!; r < l.refStart[i + 1]!; r++) {
-      const fam = familiarRef(l.refRepo[r]!, l.refTag[r]!, l.refDigest[r]!);
-      if (l.refTag[r] !== null) repoTags.push(fam);
-      else repoDigests.push(fam);
+      const fam = familiarRepo(refRepo(l, r)) + l.refText.slice(l.refSplit[r]!, l.refTo[r]!);
+      if (l.refIsDigest[r]) repoDigests.push(fam);
+      else repoTags.push(fam);
     }
     if (repoTags.length === 0 && repoDigests.length === 0) {
       repoTags.push('<none>:<none>');
@@ -449,7 +476,7 @@ export function listImages(engine: EngineCore, opts: ListOptions = {}): ImageSum
     out[i] = {
       Containers: -1,
       Created: Math.floor(l.createdMs[i]! / 1000),
-      Id: l.id[i]!,
+      Id: listingId(l, i),
       Labels: l.labels[i]!,
       ParentId: l.parent[i] ?? '',
       RepoDigests: repoDigests,

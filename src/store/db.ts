@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { MIGRATIONS } from './schema.js';
 import { BerthError, corrupt } from '../image/errors.js';
 
@@ -6,11 +7,28 @@ export type DB = Database.Database;
 
 const BUSY_TIMEOUT_MS = 120_000;
 
+/**
+ * better-sqlite3 finds its addon through the `bindings` package, which probes a dozen paths and
+ * costs a few milliseconds on every command; its usual place is tried first.
+ */
+let nativeBinding: string | undefined | null = null;
+function addonPath(): string | undefined {
+  if (nativeBinding === null) {
+    try {
+      nativeBinding = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    } catch {
+      nativeBinding = undefined;
+    }
+  }
+  return nativeBinding;
+}
+
 /** Opens (creating if needed) the metadata database and brings its schema up to date. */
 export function openDatabase(file: string, opts: { readonly?: boolean } = {}): DB {
   let db: DB;
   try {
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS, readonly: opts.readonly ?? false });
+    const binding = addonPath();
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS, readonly: opts.readonly ?? false, ...(binding ? { nativeBinding: binding } : {}) });
   } catch (err) {
     throw new BerthError('unavailable', `cannot open store database ${file}: ${(err as Error).message}`, {
       cause: err,

@@ -38,18 +38,32 @@ function createdMs(config: ImageConfig): number {
 export class Store {
   readonly db: DB;
   readonly paths: StorePaths;
-  readonly content: ContentStore;
-  readonly leases: Leases;
-  readonly gc: GarbageCollector;
-  readonly meta: Metadata;
+  // Made on first use: between them they prepare some fifty statements, which a command that
+  // only reads a listing never runs.
+  private _content: ContentStore | undefined;
+  private _leases: Leases | undefined;
+  private _gc: GarbageCollector | undefined;
+  private _meta: Metadata | undefined;
 
   private constructor(root: string, db: DB) {
     this.paths = storePaths(root);
     this.db = db;
-    this.content = new ContentStore(db, this.paths);
-    this.leases = new Leases(db);
-    this.gc = new GarbageCollector(db, this.paths, this.leases, this.content);
-    this.meta = new Metadata(db);
+  }
+
+  get content(): ContentStore {
+    return (this._content ??= new ContentStore(this.db, this.paths));
+  }
+
+  get leases(): Leases {
+    return (this._leases ??= new Leases(this.db));
+  }
+
+  get gc(): GarbageCollector {
+    return (this._gc ??= new GarbageCollector(this.db, this.paths, this.leases, this.content));
+  }
+
+  get meta(): Metadata {
+    return (this._meta ??= new Metadata(this.db));
   }
 
   static open(root: string): Store {

@@ -3,8 +3,7 @@ import { quickArgs } from '../fast-args.js';
 import { listImageColumns, listImages, type ImageListing } from '../../engine/list.js';
 import { parseFilters } from '../../engine/filters.js';
 import { CliError } from '../errors.js';
-import { durationKey, durationText, humanSize3, imageRefCells, listingRefCells } from '../image-rows.js';
-import { familiarRepo } from '../../image/familiar.js';
+import { durationKey, durationText, humanSize3, imageRefCells, listingRefCells, type RefCell } from '../image-rows.js';
 
 type ImagesOpts = {
   all?: boolean;
@@ -87,83 +86,59 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
   return 0;
 }
 
-/** formatter.TruncateID */
-function truncateId(id: string): string {
-  const i = id.indexOf(':');
-  const hex = i >= 0 ? id.slice(i + 1) : id;
-  return hex.length > 12 ? hex.slice(0, 12) : hex;
-}
-
-/** familiarRepo, remembered: a repository's references come in a run sharing one string. */
-function memoFamiliar(): (repo: string) => string {
-  const memo = new Map<string, string>();
-  let last = '';
-  let lastFamiliar = '';
-  return (repo) => {
-    if (repo === last) return lastFamiliar;
-    let f = memo.get(repo);
-    if (f === undefined) memo.set(repo, (f = familiarRepo(repo)));
-    last = repo;
-    lastFamiliar = f;
-    return f;
-  };
+/** formatter.TruncateID: where the part of the ID it keeps starts (it is at most 12 long). */
+function truncatedFrom(text: string, from: number, to: number): number {
+  const c = text.indexOf(':', from);
+  return c >= 0 && c < to ? c + 1 : from;
 }
 
 /** `images -q`: one ID per line of the default table. */
 export function renderImagesQuiet(l: ImageListing, trunc: boolean): Buffer {
   const lines: string[] = [];
   for (let i = 0; i < l.length; i++) {
-    const id = trunc ? truncateId(l.id[i]!) : l.id[i]!;
+    const from = trunc ? truncatedFrom(l.idText, l.idFrom[i]!, l.idTo[i]!) : l.idFrom[i]!;
+    const id = l.idText.slice(from, trunc ? Math.min(l.idTo[i]!, from + 12) : l.idTo[i]!);
     const n = l.refStart[i + 1]! - l.refStart[i]! <= 1 ? 1 : listingRefCells(l, i, false).length;
     for (let k = 0; k < n; k++) lines.push(id);
   }
   return Buffer.from(lines.length ? lines.join('\n') + '\n' : '', 'utf8');
 }
 
-/** Copies s[from .. to) into buf at `at` if it is printable ASCII; false otherwise. */
-function putAscii(buf: Buffer, s: string, at: number, from = 0, to = s.length): boolean {
+/** Copies text[from .. to) into buf at `at` if it is printable ASCII; false otherwise. */
+function putAscii(buf: Buffer, text: string, at: number, from: number, to: number): boolean {
   for (let j = from; j < to; j++) {
-    const c = s.charCodeAt(j);
+    const c = text.charCodeAt(j);
     if (c < 0x20 || c > 0x7e) return false;
     buf[at + j - from] = c;
   }
   return true;
 }
 
+/** Where familiarRepo's result starts in a canonical repository text[from .. split). */
+function familiarFrom(text: string, from: number, split: number): number {
+  if (!text.startsWith('docker.io/', from)) return from;
+  const rest = from + 10;
+  return text.startsWith('library/', rest) && text.indexOf('/', rest + 8) >>> 0 >= split ? rest + 8 : rest;
+}
+
+const NONE: readonly RefCell[] = [{ repo: '<none>', tag: '<none>', digest: '<none>' }];
+
 /**
  * The default `images` table (with --digests, the DIGEST column too): docker/cli's
  * tabwriter.NewWriter(out, 10, 1, 3, ' ', 0) over rows that all have the same cells. When every
  * cell is printable ASCII, a column is as wide as its widest cell plus 3 (at least 10) and every
- * cell but the last is padded with spaces to it, which is written straight into one buffer;
- * anything else goes through the tabwriter itself, which measures display widths.
+ * cell but the last is padded with spaces to it. One pass measures, the second copies the cells
+ * from the listing's texts straight into one buffer. Anything else goes through the tabwriter
+ * itself, which measures display widths.
  */
 export async function renderImagesTable(l: ImageListing, o: { digests: boolean; trunc: boolean; nowMs: number }): Promise<Buffer> {
-  const familiar = memoFamiliar();
-  const header = o.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'];
-
-  // The lines: one per (repository, tag[, digest]) of each image, the one-tag image inline.
-  const repos: string[] = [];
-  const tags: string[] = [];
-  const digests: string[] = [];
-  const owner: number[] = [];
-  for (let i = 0; i < l.length; i++) {
-    const s = l.refStart[i]!;
-    if (l.refStart[i + 1]! - s === 1 && l.refTag[s] !== null) {
-      repos.push(familiar(l.refRepo[s]!));
-      tags.push(l.refTag[s]!);
-      if (o.digests) digests.push('<none>');
-      owner.push(i);
-      continue;
-    }
-    for (const c of listingRefCells(l, i, o.digests, familiar)) {
-      repos.push(c.repo);
-      tags.push(c.tag);
-      if (o.digests) digests.push(c.digest);
-      owner.push(i);
-    }
-  }
-
-  // Per image: the ID (a range of l.id[i], not copied), CREATED and SIZE.
+  const titles = o.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED'];
+  const widths = titles.map((t) => t.length);
+  const nref = o.digests ? 3 : 2;
+  const text = l.refText;
+  // An image with one tag, the common case, is one line made of ranges of the listing's text;
+  // the lines of any other image are worked out as cells.
+  const cells = new Map<number, readonly RefCell[]>();
   const idFrom = new Int32Array(l.length);
   const idTo = new Int32Array(l.length);
   const since: string[] = new Array(l.length);
@@ -172,74 +147,110 @@ export async function renderImagesTable(l: ImageListing, o: { digests: boolean; 
   let librarySizes = false;
   let lastKey = -1;
   let lastSince = '';
+  let lines = 0;
+  let sizeBytes = 0;
   for (let i = 0; i < l.length; i++) {
-    const id = l.id[i]!;
-    if (o.trunc) {
-      const c = id.indexOf(':');
-      idFrom[i] = c + 1;
-      idTo[i] = Math.min(id.length, c + 13);
-    } else idTo[i] = id.length;
-    // Newest first: equal CREATED texts are adjacent, so one string serves a run of them.
+    const r = l.refStart[i]!;
+    let n = 1;
+    if (l.refStart[i + 1]! - r === 1 && !l.refIsDigest[r]) {
+      const w = l.refSplit[r]! - familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!);
+      if (w > widths[0]!) widths[0] = w;
+      if (l.refTo[r]! - l.refSplit[r]! - 1 > widths[1]!) widths[1] = l.refTo[r]! - l.refSplit[r]! - 1;
+      if (o.digests && widths[2]! < 6) widths[2] = 6;
+    } else {
+      const cs = r === l.refStart[i + 1]! ? NONE : listingRefCells(l, i, o.digests);
+      cells.set(i, cs);
+      n = cs.length;
+      for (const c of cs) {
+        if (c.repo.length > widths[0]!) widths[0] = c.repo.length;
+        if (c.tag.length > widths[1]!) widths[1] = c.tag.length;
+        if (o.digests && c.digest.length > widths[2]!) widths[2] = c.digest.length;
+      }
+    }
+    idFrom[i] = o.trunc ? truncatedFrom(l.idText, l.idFrom[i]!, l.idTo[i]!) : l.idFrom[i]!;
+    idTo[i] = o.trunc ? Math.min(l.idTo[i]!, idFrom[i]! + 12) : l.idTo[i]!;
+    if (idTo[i]! - idFrom[i]! > widths[nref]!) widths[nref] = idTo[i]! - idFrom[i]!;
+    // Newest first: equal CREATED texts are adjacent, so one string serves each run of them.
     const key = durationKey(o.nowMs - Math.floor(l.createdMs[i]! / 1000) * 1000);
     if (key !== lastKey) {
       lastKey = key;
       lastSince = durationText(key) + ' ago';
+      if (lastSince.length > widths[nref + 1]!) widths[nref + 1] = lastSince.length;
     }
     since[i] = lastSince;
     const size = l.size[i]!;
     let s = sizeMemo.get(size);
     if (s === undefined && !sizeMemo.has(size)) sizeMemo.set(size, (s = humanSize3(size)));
     if (s === undefined) librarySizes = true;
-    else sizes[i] = s;
+    else {
+      sizes[i] = s;
+      sizeBytes += n * s.length;
+    }
+    lines += n;
   }
   if (librarySizes) {
     const { humanSizeWithPrecision } = await import('../format/units.js');
-    for (let i = 0; i < l.length; i++) sizes[i] ??= humanSizeWithPrecision(l.size[i]!, 3);
+    for (let i = 0; i < l.length; i++) {
+      if (sizes[i] !== undefined) continue;
+      sizes[i] = humanSizeWithPrecision(l.size[i]!, 3);
+      sizeBytes += (cells.get(i)?.length ?? 1) * sizes[i]!.length;
+    }
   }
 
-  const rowCols = o.digests ? [repos, tags, digests] : [repos, tags];
-  const nrow = rowCols.length;
-  const widths = header.slice(0, -1).map((h) => h.length);
-  for (let c = 0; c < nrow; c++) for (const s of rowCols[c]!) if (s.length > widths[c]!) widths[c] = s.length;
-  for (let i = 0; i < l.length; i++) {
-    if (idTo[i]! - idFrom[i]! > widths[nrow]!) widths[nrow] = idTo[i]! - idFrom[i]!;
-    if (since[i]!.length > widths[nrow + 1]!) widths[nrow + 1] = since[i]!.length;
-  }
   for (let c = 0; c < widths.length; c++) widths[c] = Math.max(10, widths[c]! + 3);
   const rowWidth = widths.reduce((a, b) => a + b, 0);
-  let total = rowWidth + header[header.length - 1]!.length + 1;
-  for (let r = 0; r < owner.length; r++) total += rowWidth + sizes[owner[r]!]!.length + 1;
-
-  const buf = Buffer.alloc(total, 0x20);
+  const buf = Buffer.alloc((lines + 1) * (rowWidth + 1) + sizeBytes + 4, 0x20);
   let at = 0;
+  titles.forEach((t, c) => {
+    buf.write(t, at, 'latin1');
+    at += widths[c]!;
+  });
+  at += buf.write('SIZE\n', at, 'latin1');
   let ok = true;
-  for (let c = 0; c < header.length; c++) {
-    buf.write(header[c]!, at, 'latin1');
-    at += c < widths.length ? widths[c]! : header[c]!.length;
-  }
-  buf[at++] = 0x0a;
-  for (let r = 0; r < owner.length && ok; r++) {
-    const i = owner[r]!;
-    for (let c = 0; c < nrow; c++) {
-      ok &&= putAscii(buf, rowCols[c]![r]!, at);
-      at += widths[c]!;
+  for (let i = 0; i < l.length && ok; i++) {
+    const cs = cells.get(i);
+    const size = sizes[i]!;
+    for (let k = 0; k < (cs ? cs.length : 1); k++) {
+      if (cs) {
+        const c = cs[k]!;
+        ok &&= putAscii(buf, c.repo, at, 0, c.repo.length);
+        at += widths[0]!;
+        ok &&= putAscii(buf, c.tag, at, 0, c.tag.length);
+        at += widths[1]!;
+        if (o.digests) {
+          ok &&= putAscii(buf, c.digest, at, 0, c.digest.length);
+          at += widths[2]!;
+        }
+      } else {
+        const r = l.refStart[i]!;
+        ok &&= putAscii(buf, text, at, familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!), l.refSplit[r]!);
+        at += widths[0]!;
+        ok &&= putAscii(buf, text, at, l.refSplit[r]! + 1, l.refTo[r]!);
+        at += widths[1]!;
+        if (o.digests) {
+          buf.write('<none>', at, 'latin1');
+          at += widths[2]!;
+        }
+      }
+      ok &&= putAscii(buf, l.idText, at, idFrom[i]!, idTo[i]!);
+      at += widths[nref]!;
+      ok &&= putAscii(buf, since[i]!, at, 0, since[i]!.length);
+      at += widths[nref + 1]!;
+      ok &&= putAscii(buf, size, at, 0, size.length);
+      at += size.length;
+      buf[at++] = 0x0a;
     }
-    ok &&= putAscii(buf, l.id[i]!, at, idFrom[i]!, idTo[i]!);
-    at += widths[nrow]!;
-    ok &&= putAscii(buf, since[i]!, at);
-    at += widths[nrow + 1]!;
-    ok &&= putAscii(buf, sizes[i]!, at);
-    at += sizes[i]!.length;
-    buf[at++] = 0x0a;
   }
   if (ok) return buf;
 
   const { dockerTableWriter } = await import('../format/tabwriter.js');
   const tw = dockerTableWriter();
-  tw.write(header.join('\t') + '\n');
-  for (let r = 0; r < owner.length; r++) {
-    const i = owner[r]!;
-    tw.write([...rowCols.map((col) => col[r]!), l.id[i]!.slice(idFrom[i]!, idTo[i]!), since[i]!, sizes[i]!].join('\t') + '\n');
+  tw.write([...titles, 'SIZE'].join('\t') + '\n');
+  for (let i = 0; i < l.length; i++) {
+    const r = l.refStart[i]!;
+    const cs = cells.get(i) ?? [{ repo: text.slice(familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!), l.refSplit[r]!), tag: text.slice(l.refSplit[r]! + 1, l.refTo[r]!), digest: '<none>' }];
+    const tail = [l.idText.slice(idFrom[i]!, idTo[i]!), since[i]!, sizes[i]!];
+    for (const c of cs) tw.write([c.repo, c.tag, ...(o.digests ? [c.digest] : []), ...tail].join('\t') + '\n');
   }
   return Buffer.from(tw.flush(), 'utf8');
 }
