@@ -3,11 +3,11 @@
 // entries — no container needed.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, openSync, readFileSync, readSync, closeSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { LayerEntry } from '../archive/layer-writer.js';
 import { invalidArgument, notFound } from '../image/errors.js';
-import type { DirEntry, DirIndex } from './dir-index.js';
+import { SMALL_FILE, type DirEntry, type DirIndex } from './dir-index.js';
 import type { FsIndex, FsNode } from './fs-index.js';
 import { PatternMatcher, goClean } from './ignore.js';
 import { isArchive } from './context.js';
@@ -221,7 +221,8 @@ export function planLayer(fs: FsIndex | undefined, items: SourceItem[], inline: 
         plan.archives.push({ path: abs, dest: it.top ? destPath : posix.dirname(target) });
         continue;
       }
-      put(target, { type: 'file', mode: opts.chmod ?? e.mode, ...o, mtime: e.mtimeMs / 1000, size: e.size, body: () => createReadStream(abs) });
+      const body = e.size <= SMALL_FILE ? () => [readFileSync(abs)] : () => createReadStream(abs, { highWaterMark: 1 << 20 });
+      put(target, { type: 'file', mode: opts.chmod ?? e.mode, ...o, mtime: e.mtimeMs / 1000, size: e.size, body });
     }
   }
   for (const f of inline) {

@@ -2,9 +2,12 @@
 // context), looked up by path, content-hashed with a metadata fast path.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { PatternMatcher } from './ignore.js';
+
+/** Files up to this size are read whole and synchronously. */
+export const SMALL_FILE = 1 << 20;
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -139,7 +142,10 @@ export class DirIndex {
     let d = this.hashCache?.get(abs, e.sig);
     if (!d) {
       const h = createHash('sha256');
-      for await (const c of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+      // Small files are read in one synchronous call: thousands of them would otherwise wait on
+      // the thread pool one round trip at a time.
+      if (e.size <= SMALL_FILE) h.update(readFileSync(abs));
+      else for await (const c of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
       d = h.digest('hex');
       this.hashCache?.put(abs, e.sig, d);
     }
