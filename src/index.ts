@@ -10,6 +10,8 @@ import { parseFilters } from './engine/filters.js';
 
 export type { EngineOptions, ImageSummary, DeleteItem, HistoryItem, PruneReport, ImageInspect, CheckReport };
 export { BerthError, type ErrorKind } from './image/errors.js';
+import type { ProgressFn } from './image/progress.js';
+export type { ProgressFn, ProgressEvent } from './image/progress.js';
 
 export interface ListImagesOptions {
   all?: boolean;
@@ -83,6 +85,29 @@ export class Engine {
   async copy(source: string, destination: string): Promise<void> {
     const { copyImage } = await import('./engine/copy.js');
     await copyImage(this.core, source, destination);
+  }
+
+  /** Pulls from a registry (Docker's reference rules and credentials); returns the image IDs pulled. */
+  async pull(ref: string, opts: { allTags?: boolean; platform?: string; progress?: ProgressFn } = {}): Promise<string[]> {
+    const { pullImage } = await import('./engine/pull.js');
+    const { parsePlatform } = await import('./image/platform.js');
+    const res = await pullImage(this.core, ref, { ...opts, platform: opts.platform ? parsePlatform(opts.platform) : undefined });
+    return res.images;
+  }
+
+  /** Pushes a tag (or every tag of a repository with allTags) to its registry. */
+  async push(ref: string, opts: { allTags?: boolean; progress?: ProgressFn } = {}): Promise<{ tag: string; digest: string; size: number }[]> {
+    const { pushImage } = await import('./engine/push.js');
+    return pushImage(this.core, ref, opts);
+  }
+
+  /** Checks credentials against a registry and stores them as `docker login` does. */
+  async login(server: string | undefined, username: string, password: string): Promise<void> {
+    const { loginServer, credentialKey, verifyLogin, saveCredentials } = await import('./engine/login.js');
+    const { serverAddress, isDefault } = loginServer(server);
+    const auth = { serverAddress: credentialKey(serverAddress, isDefault), username, password };
+    const res = await verifyLogin(auth);
+    await saveCredentials(res.identityToken ? { ...auth, password: undefined, identityToken: res.identityToken } : auth);
   }
 
   async check(opts: { repair?: boolean } = {}): Promise<CheckReport> {

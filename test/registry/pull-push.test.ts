@@ -298,3 +298,19 @@ test('on a terminal, layers get progress lines rewritten in place', { skip: skip
   assert.match(out, /\x1b\[\d+A\x1b\[2K\r[0-9a-f]{12}: Pull complete \r\x1b\[\d+B/);
   assert.ok(out.endsWith(`Status: Downloaded newer image for ${REG}/lab/small:1.0\r\n${REG}/lab/small:1.0\r\n`), JSON.stringify(out.slice(-200)));
 });
+
+test('library: Engine.pull and Engine.push, with typed progress events', { skip }, async (t) => {
+  const { Engine } = await import('../../src/index.js');
+  const d = tempDir();
+  t.after(d.cleanup);
+  const engine = new Engine({ root: join(d.dir, 'store') });
+  t.after(() => engine.close());
+  const events: string[] = [];
+  const ids = await engine.pull(`${REG}/lab/small:1.0`, { progress: (e) => events.push(e.kind === 'message' ? e.text : e.kind) });
+  assert.equal(ids.length, 1);
+  assert.equal(events[0], '1.0: Pulling from lab/small');
+  assert.ok(events.includes(`Status: Downloaded newer image for ${REG}/lab/small:1.0`));
+  await engine.tag(`${REG}/lab/small:1.0`, `${REG}/lab/library:1`);
+  const pushed = await engine.push(`${REG}/lab/library:1`);
+  assert.deepEqual(pushed, [{ tag: '1', digest: smallDigest, size: pushed[0]!.size }]);
+});
