@@ -198,10 +198,18 @@ export class StepFailed extends BerthError {
   }
 }
 
+/** A parse error as the classic builder reports it: "Dockerfile parse error line N: ...". */
+function parseError(err: unknown): BerthError {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/parse error/i.test(msg)) return invalidArgument(msg, err);
+  const loc = err instanceof DockerfileError ? err.location : undefined;
+  return invalidArgument(loc ? `Dockerfile parse error line ${loc.start}: ${msg}` : `Dockerfile parse error: ${msg}`, err);
+}
+
 /** A Dockerfile error with the line it happened at. */
 function atLine(err: unknown, loc: { start: number; end: number } | undefined, dockerfileName: string): Error {
   if (err instanceof StepFailed) return err;
-  if (err instanceof DockerfileError) return new BerthError('invalid-argument', `Dockerfile parse error line ${err.location.start}: ${err.message}`, { cause: err });
+  if (err instanceof DockerfileError) return parseError(err);
   if (!loc || !(err instanceof BerthError) || (err as { located?: boolean }).located) return err as Error;
   const e = new BerthError(err.kind, `${err.message} (${dockerfileName}:${loc.start})`, { cause: err });
   (e as { located?: boolean }).located = true;
@@ -250,7 +258,7 @@ export class Builder {
     try {
       this.df = parseDockerfile(opts.context.dockerfile);
     } catch (err) {
-      throw invalidArgument(`Dockerfile parse error ${(err as Error).message}`, err);
+      throw parseError(err);
     }
     this.lex = this.df.lexer();
   }

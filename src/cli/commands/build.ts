@@ -185,7 +185,8 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
         out,
       });
     } catch (err) {
-      if (quiet) for (const l of lines) ctx.out.line(l);
+      // Like docker -q: the suppressed output goes to stderr when the build fails.
+      if (quiet) for (const l of lines) ctx.out.error(l);
       await ctx.out.drain();
       if (err instanceof StepFailed) throw new CliError(err.message, err.exitCode || 1);
       if (err instanceof BerthError) throw new CliError(err.message);
