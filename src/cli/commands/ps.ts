@@ -10,6 +10,7 @@ import {
   goTimeString,
   humanDuration,
   humanSizeWithPrecision,
+  nilPointer,
   quote,
   renderFormatted,
   truncateID,
@@ -92,7 +93,7 @@ export function containerRow(c: ContainerSummary, trunc: boolean, now = Date.now
     Mounts: mounts.join(','),
     LocalVolumes: String((c.Mounts as { Driver?: string }[]).filter((m) => m.Driver === 'local').length),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(','),
-    Platform: '',
+    Platform: nilPointer('*formatter.Platform'),
   };
 }
 

@@ -1,0 +1,224 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { storeWithBusybox, ok, tempDir } from './helpers.js';
+
+const noAge = (s: string) => s.replace(/(Less than a second|About an? \w+|\d+ \w+)( ago)?/g, 'AGE');
+
+test('create, start, stop, kill, wait, rm: states, exit codes and Docker messages', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  const id = ok(await s.berth('create', '--name', 'c1', 'busybox', 'sh', '-c', 'trap "exit 9" TERM; echo up; while :; do sleep 0.1; done')).trim();
+  assert.equal((await s.berth('ps', '-a', '--format', '{{.Names}}|{{.State}}|{{.Status}}')).stdout, 'c1|created|Created\n');
+  assert.equal((await s.berth('ps', '-q')).stdout, '');
+  let r = await s.berth('create', '--name', 'c1', 'busybox', 'true');
+  assert.equal(r.code, 125);
+  assert.equal(
+    r.stderr,
+    `berth: Error response from daemon: Conflict. The container name "/c1" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.\n\nRun 'berth create --help' for more information\n`,
+  );
+  r = await s.berth('create', '--name', 'bad name', 'busybox', 'true');
+  assert.match(r.stderr, /Invalid container name \(bad name\), only \[a-zA-Z0-9\]\[a-zA-Z0-9_.-\] are allowed/);
+
+  assert.deepEqual([(await s.berth('start', 'c1')).stdout], ['c1\n']);
+  assert.equal((await s.berth('ps', '--format', '{{.ID}} {{.State}}')).stdout, `${id.slice(0, 12)} running\n`);
+  r = await s.berth('rm', 'c1');
+  assert.deepEqual([r.code, r.stderr], [1, 'Error response from daemon: cannot remove container "c1": container is running: stop the container before removing or force remove\n']);
+  // stop sends SIGTERM: the trap exits 9
+  r = await s.berth('stop', '-t', '5', 'c1');
+  assert.deepEqual([r.code, r.stdout], [0, 'c1\n']);
+  assert.equal((await s.berth('inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}', 'c1')).stdout, 'exited 9 false\n');
+  assert.equal((await s.berth('wait', 'c1')).stdout, '9\n');
+  r = await s.berth('kill', 'c1');
+  assert.deepEqual([r.code, r.stderr], [1, `Error response from daemon: cannot kill container: c1: container ${id} is not running\n`]);
+  // started again: the log keeps both runs
+  ok(await s.berth('start', 'c1'));
+  r = await s.berth('kill', '-s', 'USR1', 'c1');
+  assert.equal(r.code, 0);
+  assert.equal((await s.berth('inspect', '-f', '{{.State.Running}}', 'c1')).stdout, 'true\n');
+  ok(await s.berth('kill', 'c1'));
+  assert.equal((await s.berth('wait', id.slice(0, 8))).stdout, '137\n');
+  assert.equal((await s.berth('logs', 'c1')).stdout, 'up\nup\n');
+  // stop ignores a stopped container; rm removes it and its directory
+  assert.equal((await s.berth('stop', 'c1')).code, 0);
+  assert.deepEqual((await s.berth('rm', 'c1')).stdout, 'c1\n');
+  r = await s.berth('rm', 'c1');
+  assert.deepEqual([r.code, r.stderr], [1, 'Error response from daemon: No such container: c1\n']);
+  r = await s.berth('rm', '-f', 'c1');
+  assert.deepEqual([r.code, r.stderr], [0, 'Error response from daemon: No such container: c1\n']);
+  // rm -f of a running container kills it first
+  ok(await s.berth('run', '-d', '--name', 'c2', 'busybox', 'sleep', '600'));
+  assert.deepEqual((await s.berth('rm', '-f', 'c2')).stdout, 'c2\n');
+  assert.equal((await s.berth('ps', '-aq')).stdout, '');
+  // a pid 1 that ignores SIGTERM is killed after the timeout
+  ok(await s.berth('run', '-d', '--name', 'c3', 'busybox', 'sleep', '600'));
+  const t0 = Date.now();
+  ok(await s.berth('stop', '-t', '1', 'c3'));
+  assert.ok(Date.now() - t0 < 8000);
+  assert.equal((await s.berth('inspect', '-f', '{{.State.ExitCode}}', 'c3')).stdout, '137\n');
+});
+
+test('ps: default table, -a, -q, --no-trunc, -n/-l, -s, filters, --format json', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  ok(await s.berth('tag', 'busybox', 'lab/bb:2'));
+  assert.equal((await s.berth('run', '--name', 'exited3', '-l', 'tier=db', 'busybox', 'sh', '-c', 'echo hello > /x; exit 3')).code, 3);
+  const b = ok(await s.berth('run', '-d', '--name', 'runner', '-l', 'tier=web', '-l', 'x', 'lab/bb:2', 'sleep', '600')).trim();
+  const c = ok(await s.berth('create', '--name', 'fresh', 'busybox', 'echo', 'a b')).trim();
+
+  let r = await s.berth('ps');
+  const cells = (out: string) => out.split('\n').filter(Boolean).map((l) => noAge(l).split(/\s{2,}/));
+  assert.deepEqual(cells(r.stdout), [
+    ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+    [b.slice(0, 12), 'lab/bb:2', '"sleep 600"', 'AGE', 'Up AGE', 'runner'],
+  ]);
+  const header = r.stdout.split('\n')[0]!;
+  assert.equal(header.indexOf('IMAGE'), 15);
+  r = await s.berth('ps', '-a', '--format', 'table {{.Names}}\t{{.Image}}\t{{.Command}}\t{{.Status}}');
+  assert.deepEqual(cells(r.stdout), [
+    ['NAMES', 'IMAGE', 'COMMAND', 'STATUS'],
+    ['fresh', 'busybox', '"echo \'a b\'"', 'Created'],
+    ['runner', 'lab/bb:2', '"sleep 600"', 'Up AGE'],
+    ['exited3', 'busybox', '"sh -c \'echo hello >…"', 'Exited (3) AGE'],
+  ]);
+  assert.equal((await s.berth('ps', '-aq', '--no-trunc')).stdout.split('\n')[0], c);
+  assert.equal((await s.berth('ps', '-l', '--format', '{{.Names}}')).stdout, 'fresh\n');
+  assert.equal((await s.berth('ps', '-n', '2', '--format', '{{.Names}}')).stdout, 'fresh\nrunner\n');
+  const f = async (...filters: string[]) => (await s.berth('ps', '-a', '--format', '{{.Names}}', ...filters.flatMap((x) => ['-f', x]))).stdout.trim().split('\n').filter(Boolean);
+  assert.deepEqual(await f('status=exited'), ['exited3'], 'status=exited');
+  assert.deepEqual(await f('status=created'), ['fresh'], 'status=created');
+  assert.deepEqual(await f('exited=3'), ['exited3'], 'exited=3');
+  assert.deepEqual(await f('exited=0'), [], 'exited=0');
+  assert.deepEqual(await f('name=run'), ['runner'], 'name=run');
+  assert.deepEqual(await f('label=tier=web'), ['runner'], 'label=tier=web');
+  assert.deepEqual(await f('label=x'), ['runner'], 'label=x');
+  assert.deepEqual(await f('label=tier'), ['runner', 'exited3'], 'label=tier');
+  assert.deepEqual(await f('ancestor=busybox'), ['fresh', 'runner', 'exited3'], 'ancestor=busybox');
+  assert.deepEqual(await f(`id=${c.slice(0, 6)}`), ['fresh']);
+  assert.deepEqual(await f('before=fresh'), ['runner', 'exited3'], 'before=fresh');
+  assert.deepEqual(await f('since=exited3'), ['fresh', 'runner'], 'since=exited3');
+  r = await s.berth('ps', '-f', 'bogus=1');
+  assert.deepEqual([r.code, r.stderr], [1, "Error response from daemon: invalid filter 'bogus'\n"]);
+  r = await s.berth('ps', '-a', '-s', '--format', '{{.Names}} {{.Size}}', '-f', 'name=exited3');
+  assert.match(r.stdout, /^exited3 6B \(virtual \d+(\.\d+)?MB\)\n$/);
+  r = await s.berth('ps', '--format', 'json');
+  const row = JSON.parse(r.stdout) as Record<string, string>;
+  assert.deepEqual(Object.keys(row), ['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Names', 'Networks', 'Platform', 'Ports', 'RunningFor', 'Size', 'State', 'Status']);
+  assert.equal(row.Labels, 'tier=web,x=');
+  assert.equal(row.Networks, 'host');
+  assert.equal(row.Platform, null);
+  assert.equal((await s.berth('ps', '--format', '{{.Label "tier"}}')).stdout, 'web\n');
+  // container ls and container list are ps
+  assert.equal((await s.berth('container', 'ls', '-q')).stdout, `${b.slice(0, 12)}\n`);
+  // an image whose tag moved is shown by ID
+  ok(await s.berth('rmi', 'lab/bb:2'));
+  const imgId = (await s.berth('images', '-q', 'busybox')).stdout.trim();
+  assert.equal((await s.berth('ps', '--format', '{{.Image}}')).stdout, `${imgId}\n`);
+});
+
+test('inspect of a container: Docker\'s shape; inspect finds containers first; logs', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  const host = tempDir('berth-bind-');
+  t.after(host.cleanup);
+  writeFileSync(join(host.dir, 'in.txt'), 'from host\n');
+  const id = ok(
+    await s.berth('run', '-d', '--name', 'insp', '-v', `${host.dir}:/data`, '--mount', `type=bind,source=${host.dir},target=/ro,readonly`, '-e', 'A=1', 'busybox', 'sh', '-c', 'cat /data/in.txt; echo out > /data/out.txt; echo to-stderr >&2; touch /ro/x 2>/dev/null || echo ro; sleep 600'),
+  ).trim();
+  for (let i = 0; i < 50 && !(await s.berth('logs', 'insp')).stdout.includes('ro'); i++) await new Promise((r) => setTimeout(r, 100));
+  const full = JSON.parse((await s.berth('inspect', 'insp')).stdout) as Record<string, unknown>[];
+  const c = full[0]!;
+  assert.deepEqual(Object.keys(c), [
+    'Id', 'Created', 'Path', 'Args', 'State', 'Image', 'ResolvConfPath', 'HostnamePath', 'HostsPath', 'LogPath', 'Name', 'RestartCount', 'Driver',
+    'Platform', 'MountLabel', 'ProcessLabel', 'AppArmorProfile', 'ExecIDs', 'HostConfig', 'GraphDriver', 'Mounts', 'Config', 'NetworkSettings',
+  ]);
+  assert.equal(c.Id, id);
+  assert.equal(c.Name, '/insp');
+  assert.equal(c.Path, 'sh');
+  const state = c.State as Record<string, unknown>;
+  assert.deepEqual(Object.keys(state), ['Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'Pid', 'ExitCode', 'Error', 'StartedAt', 'FinishedAt']);
+  assert.equal(state.Status, 'running');
+  assert.equal(state.FinishedAt, '0001-01-01T00:00:00Z');
+  assert.match(state.StartedAt as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  const cfg = c.Config as Record<string, unknown>;
+  assert.deepEqual(Object.keys(cfg), ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels']);
+  assert.deepEqual(cfg.Env, ['A=1']);
+  assert.equal(cfg.Image, 'busybox');
+  assert.deepEqual(c.Mounts, [
+    { Type: 'bind', Source: host.dir, Destination: '/data', Mode: '', RW: true, Propagation: 'rprivate' },
+    { Type: 'bind', Source: host.dir, Destination: '/ro', Mode: '', RW: false, Propagation: 'rprivate' },
+  ]);
+  const hc = c.HostConfig as Record<string, unknown>;
+  assert.deepEqual(hc.Binds, [`${host.dir}:/data`]);
+  assert.equal(hc.NetworkMode, 'host');
+  assert.equal(hc.ShmSize, 67108864);
+  assert.equal(readFileSync(join(host.dir, 'out.txt'), 'utf8'), 'out\n');
+  // templates see Go field names; .Id works through the JSON fallback too
+  assert.equal((await s.berth('inspect', '-f', '{{.ID}} {{.Name}} {{.State.Pid}}', 'insp')).stdout.split(' ')[0], id);
+  assert.equal((await s.berth('container', 'inspect', '-f', '{{json .Config.Cmd}}', 'insp')).stdout, '["sh","-c","cat /data/in.txt; echo out > /data/out.txt; echo to-stderr >&2; touch /ro/x 2>/dev/null || echo ro; sleep 600"]\n');
+  let r = await s.berth('inspect', '--type', 'container', 'busybox');
+  assert.deepEqual([r.code, r.stderr], [1, 'Error: No such container: busybox\n']);
+  r = await s.berth('container', 'inspect', 'nope');
+  assert.deepEqual([r.code, r.stderr], [1, 'Error response from daemon: No such container: nope\n']);
+  r = await s.berth('inspect', 'nope');
+  assert.deepEqual([r.code, r.stderr], [1, 'Error: No such object: nope\n']);
+  // an image is still found
+  assert.equal((await s.berth('inspect', '-f', '{{.Os}}', 'busybox')).stdout, 'linux\n');
+  r = await s.berth('inspect', '-s', '-f', '{{.SizeRw}}', 'insp');
+  assert.match(r.stdout, /^\d+\n$/);
+
+  // logs: both streams, --tail, -t
+  r = await s.berth('logs', 'insp');
+  assert.deepEqual([r.stdout, r.stderr], ['from host\nro\n', 'to-stderr\n']);
+  r = await s.berth('logs', '--tail', '2', 'insp');
+  assert.equal(r.stdout + r.stderr, r.stdout === 'ro\n' ? 'ro\nto-stderr\n' : 'from host\nro\n');
+  assert.match((await s.berth('logs', '-t', 'insp')).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z from host\n/);
+  const log = readFileSync((c.LogPath as string), 'utf8').split('\n')[0]!;
+  assert.deepEqual(Object.keys(JSON.parse(log) as object), ['log', 'stream', 'time']);
+  // logs -f follows until the container stops
+  const follow = s.berth('logs', '-f', '--tail', '0', 'insp');
+  await new Promise((res) => setTimeout(res, 300));
+  ok(await s.berth('exec', 'insp', 'sh', '-c', 'kill 1'));
+  await s.berth('kill', 'insp');
+  const fr = await follow;
+  assert.equal(fr.code, 0);
+
+  mkdirSync(join(host.dir, 'sub'));
+  r = await s.berth('run', '--rm', '--mount', `type=bind,source=${host.dir}/missing,target=/m`, 'busybox', 'true');
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /bind source path does not exist: .*\/missing/);
+});
+
+test('exec: options, exit codes, errors', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  ok(await s.berth('run', '-d', '--name', 'xx', '-e', 'BASE=1', '-w', '/tmp', 'busybox', 'sleep', '600'));
+  let r = await s.berth('exec', 'xx', 'sh', '-c', 'echo $BASE $(pwd) $(id -u); exit 4');
+  assert.deepEqual([r.code, r.stdout], [4, '1 /tmp 0\n']);
+  r = await s.berth('exec', '-u', 'tester', '-w', '/', '-e', 'BASE=2', '-e', 'NEW=n', 'xx', 'sh', '-c', 'echo $BASE $NEW $(pwd) $(id -u) $(id -G) $HOME');
+  assert.equal(r.stdout, '2 n / 1000 1000 50 /home/tester\n');
+  r = await s.run(['exec', '-i', 'xx', 'sh', '-c', 'cat; echo eof'], { input: 'piped\n' });
+  assert.equal(r.stdout, 'piped\neof\n');
+  r = await s.berth('exec', '-d', 'xx', 'sh', '-c', 'echo detached > /tmp/d');
+  assert.deepEqual([r.code, r.stdout], [0, '']);
+  for (let i = 0; i < 20 && (await s.berth('exec', 'xx', 'cat', '/tmp/d')).stdout !== 'detached\n'; i++) await new Promise((res) => setTimeout(res, 100));
+  assert.equal((await s.berth('exec', 'xx', 'cat', '/tmp/d')).stdout, 'detached\n');
+  r = await s.berth('exec', 'xx', 'no-such-cmd');
+  assert.deepEqual(
+    [r.code, r.stderr],
+    [127, 'OCI runtime exec failed: exec failed: unable to start container process: exec: "no-such-cmd": executable file not found in $PATH: unknown\n'],
+  );
+  r = await s.berth('exec', 'xx');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^"berth exec" requires at least 2 arguments\./);
+  // a terminal without one of our own: the output comes through the pty
+  r = await s.berth('exec', '-t', 'xx', 'sh', '-c', 'tty; echo two');
+  assert.equal(r.stdout, '/dev/pts/0\r\ntwo\r\n');
+  r = await s.berth('run', '--rm', '-t', 'busybox', 'sh', '-c', 'test -t 1 && echo is-a-tty');
+  assert.equal(r.stdout, 'is-a-tty\r\n');
+  ok(await s.berth('stop', '-t', '0', 'xx'));
+  r = await s.berth('exec', 'xx', 'true');
+  const id = (await s.berth('inspect', '-f', '{{.Id}}', 'xx')).stdout.trim();
+  assert.deepEqual([r.code, r.stderr], [1, `Error response from daemon: container ${id} is not running\n`]);
+});
