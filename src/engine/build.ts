@@ -762,8 +762,8 @@ export class Builder {
         items = matchSources(index, spec, name);
       }
       for (const g of gitSources) {
-        const { root } = await cloneGit(g);
-        this.temps.push(root);
+        const { root, tmp } = await cloneGit(g);
+        this.temps.push(tmp);
         const gi = new DirIndex(root);
         items.push(...matchSources(gi, { ...spec, sources: ['.'] }, name));
       }

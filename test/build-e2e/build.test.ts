@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { buildStore, normalizeIds } from './helpers.js';
 import { fixturesDir } from '../helpers/paths.js';
 import type { RunResult } from '../helpers/berth.js';
+import { freePort } from '../helpers/registry.js';
 
 const fixture = (name: string, ext: string) => readFileSync(join(fixturesDir(), 'cli-20.10.24', `${name}.${ext}`), 'utf8');
 
@@ -355,10 +356,17 @@ test('build: context sources: stdin Dockerfile, stdin tarball, -f -, -f outside 
   writeFileSync(join(repo, 'app/msg'), 'from the release branch\n');
   g('commit', '-qam', 'two');
   g('checkout', '-q', 'main');
-  const gport = 20000 + (process.pid % 20000);
+  const gport = await freePort();
   const daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${repos}`, '--listen=127.0.0.1', `--port=${gport}`, repos], { stdio: 'ignore' });
   t.after(() => daemon.kill());
-  await new Promise((ok) => setTimeout(ok, 700));
+  for (let i = 0; i < 50; i++) {
+    try {
+      execFileSync('git', ['ls-remote', `git://127.0.0.1:${gport}/proj.git`], { stdio: 'ignore' });
+      break;
+    } catch {
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  }
   r = await s.berth('build', '-o', `type=local,dest=${join(s.dir, 'git-out')}`, `git://127.0.0.1:${gport}/proj.git#release:app`);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.equal(readFileSync(join(s.dir, 'git-out/msg'), 'utf8'), 'from the release branch\n');
@@ -407,5 +415,25 @@ test('build cache: system prune collects it; the store stays consistent', async 
   assert.match(pr.stdout, /Total reclaimed space: 10\d(\.\d+)?kB/);
   const after = await s.berth('build', dir);
   assert.doesNotMatch(after.stdout, /Using cache/);
+  assert.equal((await s.berth('system', 'check')).code, 0);
+});
+
+test('build: intermediate images form the parent chain (images -a, rmi of the chain); --no-parent records none', async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const dir = s.ctx('parents', { Dockerfile: 'FROM busybox:local\nENV A=1\nCOPY f /f\nLABEL l=1\n', f: 'x' });
+  assert.equal((await s.berth('build', '-t', 'chain:1', dir)).code, 0);
+  const count = async () => new Set((await s.berth('images', '-a', '-q')).stdout.trim().split('\n').filter(Boolean)).size;
+  assert.equal(await count(), 4, 'base + 3 steps');
+  assert.equal((await s.berth('images', '-q')).stdout.trim().split('\n').length, 2, 'intermediate images are hidden without -a');
+  const rmi = await s.berth('rmi', 'chain:1');
+  assert.equal(rmi.code, 0, rmi.stderr);
+  assert.equal((rmi.stdout.match(/^Deleted: /gm) ?? []).length, 3, 'the untagged parent chain goes with it');
+  assert.equal(await count(), 1);
+  const np = await s.berth('build', '--no-parent', '-t', 'chain:2', dir);
+  assert.equal(np.code, 0, np.stderr);
+  assert.match(np.stdout, /Using cache/, 'the step cache does not need the intermediate images');
+  assert.equal(await count(), 2, 'only the base and the result');
+  assert.equal((await s.inspect('chain:2')).Parent, '');
   assert.equal((await s.berth('system', 'check')).code, 0);
 });
