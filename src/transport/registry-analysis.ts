@@ -84,10 +84,15 @@ export class AnalyzerPool {
     return {
       async push(chunk: Buffer): Promise<void> {
         if (s.failure) throw s.failure;
-        // A copy of just these bytes, moved (not cloned again) into the worker.
-        const copy = new Uint8Array(chunk);
-        s.inFlight += copy.byteLength;
-        worker.postMessage({ id, type: 'data', chunk: copy }, [copy.buffer]);
+        s.inFlight += chunk.byteLength;
+        if (chunk.buffer instanceof SharedArrayBuffer) {
+          // Shared memory: the worker reads these very bytes.
+          worker.postMessage({ id, type: 'data', chunk });
+        } else {
+          // A copy of just these bytes, moved (not cloned again) into the worker.
+          const copy = new Uint8Array(chunk);
+          worker.postMessage({ id, type: 'data', chunk: copy }, [copy.buffer]);
+        }
         while (s.inFlight > IN_FLIGHT && !s.failure) await new Promise<void>((r) => (s.wake = r));
       },
       finish(): Promise<LayerAnalysis | undefined> {

@@ -30,6 +30,20 @@ export function schema1Error(ref: string): BerthError {
 
 const BATCH = 1 << 20;
 
+/**
+ * Joins chunks into memory shared with worker threads: the layer analysis worker reads the same
+ * bytes the main thread hashes and writes, without a copy. Chunks are never modified afterwards.
+ */
+function sharedConcat(chunks: Buffer[], total: number): Buffer {
+  const out = Buffer.from(new SharedArrayBuffer(total));
+  let at = 0;
+  for (const c of chunks) {
+    c.copy(out, at);
+    at += c.length;
+  }
+  return out;
+}
+
 export interface BlobReadOptions {
   /** Called before a retry of an interrupted transfer, with the offset it resumes from. */
   onRetry?: (attempt: number, offset: number, err: unknown, delayMs: number) => void;
@@ -144,7 +158,7 @@ export class RegistrySource {
             batch.push(chunk);
             batched += chunk.length;
             if (batched >= BATCH) {
-              const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+              const out = sharedConcat(batch, batched);
               batch = [];
               batched = 0;
               offset += out.length;
@@ -154,7 +168,7 @@ export class RegistrySource {
         } catch (err) {
           if (batched > 0) {
             // Keep what arrived before the failure: the retry resumes after it.
-            const out = Buffer.concat(batch, batched);
+            const out = sharedConcat(batch, batched);
             batch = [];
             batched = 0;
             offset += out.length;
@@ -164,7 +178,7 @@ export class RegistrySource {
         }
         if (batched > 0) {
           offset += batched;
-          yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+          yield sharedConcat(batch, batched);
         }
         if (desc.size >= 0 && offset < desc.size) {
           throw new TruncatedBodyError(`unexpected EOF reading ${desc.digest}: ${offset} of ${desc.size} bytes`);
