@@ -31,7 +31,13 @@ function proxyConfigured(): boolean {
   return Boolean(e.HTTPS_PROXY || e.https_proxy || e.HTTP_PROXY || e.http_proxy);
 }
 
-const TIMEOUTS = { connect: 30_000, headers: 60_000, body: 60_000 };
+/** How long an answer may keep us waiting (headers, or between body bytes): $BERTH_REGISTRY_TIMEOUT_MS, default 60 s. */
+function idleTimeout(): number {
+  const v = Number(process.env.BERTH_REGISTRY_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 60_000;
+}
+
+const TIMEOUTS = { connect: 30_000, headers: idleTimeout(), body: idleTimeout() };
 
 /**
  * Makes the HTTP client for one endpoint: keep-alive connections, the endpoint's TLS trust and

@@ -293,6 +293,8 @@ export interface FaultRule {
   corruptAt?: number;
   /** Cut the connection once this many bytes of the request body went through. */
   dropRequestAfter?: number;
+  /** Forward, but stop sending (without closing) after this many bytes of the response body. */
+  stallAfter?: number;
   /** How many matching requests to affect (then the rule is spent). */
   times: number;
 }
@@ -341,6 +343,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
           c = Buffer.from(c);
           c[rule.corruptAt - sent] ^= 0xff;
           entry.fault = `corrupt at ${rule.corruptAt}`;
+        }
+        if (rule?.stallAfter !== undefined && sent + c.length > rule.stallAfter) {
+          if (!entry.fault) {
+            res.write(c.subarray(0, Math.max(0, rule.stallAfter - sent)));
+            entry.fault = `stall after ${rule.stallAfter}`;
+            ur.pause();
+          }
+          return;
         }
         if (rule?.dropAfter !== undefined && sent + c.length > rule.dropAfter) {
           res.write(c.subarray(0, Math.max(0, rule.dropAfter - sent)));

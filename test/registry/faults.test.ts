@@ -99,6 +99,19 @@ test('a connection dropped in the middle of a layer is resumed with a Range requ
   await assertConsistent(s.root);
 });
 
+test('a transfer that stalls times out and resumes', { skip }, async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  proxy.seen.length = 0;
+  proxy.rules.push({ match: blobPath(layers[1]!), stallAfter: 700_000, times: 1 });
+  const r = await pullThroughProxy(s, { BERTH_REGISTRY_TIMEOUT_MS: '1000' });
+  assert.equal(r.code, 0, r.stderr);
+  const gets = proxy.seen.filter((x) => x.method === 'GET' && x.path.endsWith(layers[1]!));
+  assert.equal(gets.length, 2);
+  assert.match(gets[1]!.range!, /^bytes=\d+-$/);
+  await assertConsistent(s.root);
+});
+
 test('5xx answers are retried with backoff', { skip }, async (t) => {
   const s = newStore();
   t.after(s.cleanup);
@@ -219,4 +232,22 @@ test('a pull killed mid-layer leaves a consistent store; the next collection rec
   await assertConsistent(s.root);
   const r = await pullThroughProxy(s);
   assert.equal(r.code, 0, r.stderr);
+});
+
+test('a push that fails leaves the store as it was, even after compressing a layer', { skip }, async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  const ref = `${proxy.addr}/lab/failing:1`;
+  let r = await s.berth('import', makeRootfsTar(work.dir, 'failing.tar', { 'etc/failing': 'x' }), ref);
+  assert.equal(r.code, 0, r.stderr);
+  const before = snapshot(s.root);
+  const rule = { match: (m: string, p: string) => m === 'PUT' && p.startsWith('/v2/lab/failing/blobs/uploads/'), status: 503, times: 1000 };
+  proxy.rules.push(rule);
+  r = await runBerth(s.root, ['push', ref], { env: { ...ENV, BERTH_REGISTRY_RETRIES: '2' } });
+  rule.times = 0;
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'unavailable: injected failure\n');
+  assert.match(r.stdout, /^The push refers to repository \[/);
+  assert.deepEqual(snapshot(s.root), before);
+  await assertConsistent(s.root);
 });
