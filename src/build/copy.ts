@@ -72,7 +72,8 @@ export function goMatch(pattern: string, name: string): boolean {
   return new RegExp(re + '$', 's').test(name);
 }
 
-function resolveInIndex(index: DirIndex, rel: string): DirEntry | undefined {
+/** Resolves a path inside a source directory, following its symlinks as if it were the root. */
+export function resolveInIndex(index: DirIndex, rel: string): DirEntry | undefined {
   let parts = rel.split('/').filter(Boolean);
   let cur = '';
   let hops = 0;

@@ -27,7 +27,8 @@ import type { BuildContext } from '../build/context.js';
 import { cloneGit, isGitUrl } from '../build/context.js';
 import { DirIndex } from '../build/dir-index.js';
 import { FsIndex } from '../build/fs-index.js';
-import { matchSources, planLayer, parseChmod, sourcesDigest, type CopySpec, type InlineFile, type Owner, type SourceItem } from '../build/copy.js';
+import { goClean } from '../build/ignore.js';
+import { resolveInIndex, matchSources, planLayer, parseChmod, sourcesDigest, type CopySpec, type InlineFile, type Owner, type SourceItem } from '../build/copy.js';
 import {
   checkCopyFrom,
   DockerfileError,
@@ -852,26 +853,40 @@ export class Builder {
     config.config = cfg;
     return this.commit(ctx, state, key, config, 'run', recorded.join(' '), true, async (print) => {
       const specs: RunMountSpec[] = [];
+      const secretEnv: string[] = [];
       for (const m of mounts) {
         if (m.type === 'bind') {
           const idx = m.from ? await this.imageFiles((await this.fromSource(ctx, m.from)).state) : this.contextFiles();
-          specs.push({ type: 'bind', target: m.target, source: idx.abs(m.source.replace(/^\/+/, '')), readOnly: !m.readOnly ? true : m.readOnly });
+          // Always read-only: a bind source is the user's context or a shared unpacked image,
+          // and BuildKit's rw binds discard writes anyway.
+          const entry = resolveInIndex(idx, goClean('/' + m.source).slice(1));
+          if (!entry) throw notFound(`failed to compute cache key: "/${goClean('/' + m.source).slice(1)}": not found`);
+          specs.push({ type: 'bind', target: m.target, source: idx.abs(entry.rel), readOnly: true });
         } else if (m.type === 'cache') {
           specs.push({ type: 'cache', target: m.target, source: m.cacheId || m.target, readOnly: m.readOnly });
         } else if (m.type === 'tmpfs') {
           specs.push({ type: 'tmpfs', target: m.target, readOnly: false, sizeLimit: m.sizeLimit });
         } else if (m.type === 'secret') {
-          const id = m.cacheId || posix.basename(m.target);
+          const id = m.cacheId || m.source || posix.basename(m.target);
           const s = this.opts.secrets?.find((x) => x.id === id);
           if (!s) {
             if (m.required) throw invalidArgument(`secret ${id} not found`);
             continue;
           }
-          specs.push({ type: 'secret', target: m.target || `/run/secrets/${id}`, source: s.src, readOnly: true });
+          const value = s.src === undefined ? (process.env[s.env ?? id] ?? '') : undefined;
+          if (m.env && !m.target) {
+            secretEnv.push(`${m.env}=${value ?? (await import('node:fs')).readFileSync(s.src!, 'utf8')}`);
+            continue;
+          }
+          specs.push({ type: 'secret', target: m.target || `/run/secrets/${id}`, source: s.src, value, readOnly: true });
+          if (m.env) secretEnv.push(`${m.env}=${value ?? (await import('node:fs')).readFileSync(s.src!, 'utf8')}`);
         }
       }
       let pending = '';
       const runEnv = [...(cfg.Env ?? [])];
+      // Proxy build args reach RUN without an ARG, and stay out of history and the cache key.
+      for (const k of PROXY_ARGS) if (this.buildArgs.has(k) && !ctx.args.has(k)) runEnv.push(`${k}=${this.buildArgs.get(k)}`);
+      runEnv.push(...secretEnv);
       for (const [k, v] of argEnv) runEnv.push(`${k}=${v}`);
       const res = await runStep({
         store: this.store,

@@ -68,12 +68,18 @@ test('build RUN: exec form, heredocs, SHELL, USER, WORKDIR, build args in histor
       'USER root',
       'RUN --mount=type=bind,source=data.txt,target=/mnt/data.txt cat /mnt/data.txt > /bound.txt',
       'RUN --mount=type=secret,id=tok cat /run/secrets/tok > /secret-len && test ! -e /run/secrets/tok.keep',
+      'RUN --mount=type=secret,id=tok,env=TOK test "$TOK" = top-secret && test ! -e /run/secrets/tok',
+      'RUN --mount=type=bind,source=escape,target=/esc test "$(cat /esc/passwd)" = "context passwd"',
       'RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/x && test -f /scratch/x',
       'RUN --mount=type=cache,target=/cache echo cached >> /cache/log && cat /cache/log > /cache-seen',
       '',
     ].join('\n'),
     'data.txt': 'from the context\n',
+    // A symlink out of the context: bind mounts resolve it inside the context.
+    'etc/passwd': 'context passwd',
   });
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync('../../../../../../etc', join(dir, 'escape'));
   const out = join(s.dir, 'runs-out');
   const r = await s.berth('build', '--build-arg', 'WHO=berth', '--secret', `id=tok,src=${secret}`, '-t', 'runs:1', dir);
   assert.equal(r.code, 0, r.stderr + r.stdout);

@@ -104,7 +104,7 @@ function parseSecrets(list: string[]): BuildSecret[] {
     if (!id) throw new CliError(`invalid secret: ${s}: id is required`);
     const src = f.src ?? f.source;
     const env = f.env;
-    return { id, src: src || (env ? undefined : undefined), env };
+    return { id, src: src || undefined, env: env || undefined };
   });
 }
 
