@@ -216,6 +216,9 @@ async function pullOne(
         `image with reference ${ref.toString()} was found but its platform (${formatPlatformAll(config)}) does not match the specified platform (${formatPlatformAll(opts.platform)})`,
       );
     }
+    if (config.os && config.os !== 'linux') {
+      throw invalidArgument(`image operating system "${config.os}" cannot be used on this platform: operating system is not supported`);
+    }
     const diffIds = config.rootfs.diff_ids;
     if (diffIds.length !== manifest.layers.length) throw corrupt(ROOTFS_MISMATCH);
 
