@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { imageSummaries, listingFromRows, type ImageListing, type ListingRow } from '../../src/engine/list.js';
 import { renderImagesQuiet, renderImagesTable } from '../../src/cli/commands/images.js';
-import { durationKey, durationText, humanSize3, imageRefCells, listingRefCells, type RefCell } from '../../src/cli/image-rows.js';
+import { durationKey, durationText, humanSize3, listingRefCells, type RefCell } from '../../src/cli/image-cells.js';
+import { imageRefCells } from '../../src/cli/image-rows.js';
 import {
   DefaultQuietFormat,
   humanDuration,

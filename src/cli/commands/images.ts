@@ -1,9 +1,9 @@
 import type { CliContext } from '../context.js';
 import { quickArgs } from '../fast-args.js';
-import { listImageColumns, listImages, type ImageListing } from '../../engine/list.js';
+import { compileListQuery, imageSummaries, needsReferenceGrammar, readListing, type ImageListing } from '../../engine/listing.js';
 import { parseFilters } from '../../engine/filters.js';
 import { CliError } from '../errors.js';
-import { durationKey, durationText, humanSize3, imageRefCells, listingRefCells, type RefCell } from '../image-rows.js';
+import { durationKey, durationText, humanSize3, listingRefCells, type RefCell } from '../image-cells.js';
 
 type ImagesOpts = {
   all?: boolean;
@@ -59,14 +59,21 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
   // The default table and -q (docker/cli's NewImageFormat for "" and "table") are what scripts
   // run at scale: they are rendered straight from the listing's columns, without the template
   // engine, byte for byte as the template renderer would (test/cli/images-fast-path.test.ts).
+  const engine = ctx.engine();
+  const listOpts = { all: opts.all, filters };
+  // Only the before, since and reference filters need the reference grammar loaded.
+  const query = needsReferenceGrammar(filters) ? (await import('../../engine/list.js')).listQuery(engine, listOpts) : compileListQuery(listOpts);
   if (source === '' || source === 'table') {
-    const listing = listImageColumns(ctx.engine(), { all: opts.all, filters });
+    const listing = readListing(engine, query);
     ctx.out.write(opts.quiet ? renderImagesQuiet(listing, trunc) : await renderImagesTable(listing, { digests: Boolean(opts.digests), trunc, nowMs: now }));
     return 0;
   }
 
-  const list = listImages(ctx.engine(), { all: opts.all, filters });
-  const { renderFormatted, newImageFormat, imageHeaders, imageRow, imageRowType } = await import('../format/index.js');
+  const list = imageSummaries(readListing(engine, { ...query, details: true }));
+  const [{ renderFormatted, newImageFormat, imageHeaders, imageRow, imageRowType }, { imageRefCells }] = await Promise.all([
+    import('../format/index.js'),
+    import('../image-rows.js'),
+  ]);
   const format = newImageFormat(source, Boolean(opts.quiet), Boolean(opts.digests));
   const rows = function* () {
     for (const img of list) {
