@@ -58,19 +58,23 @@ export class Snapshots {
    */
   async prepare(lease: Lease, chain: readonly Digest[]): Promise<string[]> {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
-    const names: string[] = [];
-    for (let i = 0; i < chain.length; i++) {
-      const chainId = chain[i]!;
-      const row = this.store.tx(() => {
+    // One transaction claims every layer and finds what is already unpacked: with hundreds of
+    // layers, a transaction (and fsync) per layer would dominate the start of a container.
+    const rows = this.store.tx(() =>
+      chain.map((chainId) => {
         lease.attach('layer', chainId);
         if (!this.store.meta.layer(chainId)) throw notFound(`layer ${chainId} not found in the store`);
         return this.find(chainId);
-      });
+      }),
+    );
+    const names: string[] = [];
+    for (let i = 0; i < chain.length; i++) {
+      const row = rows[i];
       if (row && existsSync(this.dir(row.name))) {
         names.push(row.name);
         continue;
       }
-      names.push(await this.unpack(lease, chainId, i > 0 ? names[i - 1]! : undefined, row?.name));
+      names.push(await this.unpack(lease, chain[i]!, i > 0 ? names[i - 1]! : undefined, row?.name));
     }
     return names;
   }
