@@ -254,7 +254,7 @@ export class GarbageCollector {
     }
     // Unpacks of dead leases (.tmp-<lease>-<name>) and directories left renamed aside.
     for (const base of [this.paths.snapshots, this.paths.containers]) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(base);
       } catch {
