@@ -339,7 +339,7 @@ export class Builder {
     let step = 1;
     for (const r of this.runs) {
       r.firstStep = step;
-      r.steps = 1 + r.stage.commands.length + (r.index === targetIndex && this.labelInstruction() ? 1 : 0);
+      r.steps = 1 + r.stage.commands.length + (r.index === targetIndex ? this.labelInstructions().length : 0);
       step += r.steps;
     }
     this.total = step - 1;
@@ -367,13 +367,17 @@ export class Builder {
     return { id: result.id, config: result.config, layers: result.layers, platform: this.platform };
   }
 
-  private labelInstruction(): Instruction | undefined {
+  /** --label: one LABEL step per key, sorted, at the end of the target stage (as the classic builder adds them). */
+  private labelInstructions(): Instruction[] {
     const labels = this.opts.labels ?? {};
-    const keys = Object.keys(labels);
-    if (!keys.length) return undefined;
-    const line = 'LABEL ' + keys.map((k) => `${JSON.stringify(k)}=${JSON.stringify(labels[k])}`).join(' ');
-    const node = parseDockerfileText(line).ast.children[0]!;
-    return parseInstruction(node) as Instruction;
+    return Object.keys(labels)
+      .sort()
+      .map((k) => {
+        const node = parseDockerfileText(`LABEL ${JSON.stringify(k)}=${JSON.stringify(labels[k])}`).ast.children[0]!;
+        const instr = parseInstruction(node) as Instruction;
+        instr.code = `LABEL ${k}=${labels[k]}`;
+        return instr;
+      });
   }
 
   private async runStage(
@@ -434,8 +438,7 @@ export class Builder {
       }
     }
     const commands = [...stage.commands];
-    const label = run.steps > 1 + stage.commands.length ? this.labelInstruction() : undefined;
-    if (label) commands.push(label);
+    if (run.steps > 1 + stage.commands.length) commands.push(...this.labelInstructions());
     for (const instr of commands) {
       print(`Step ${stepNo++}/${this.total} : ${instr.code}`);
       try {
@@ -466,6 +469,10 @@ export class Builder {
       if (found!.image.top_layer) this.lease.attach('layer', found!.image.top_layer);
     });
     const config = await readImageConfig(this.store, id);
+    if ((config.architecture && config.architecture !== platform.architecture) || (config.os && config.os !== platform.os)) {
+      const have = `${config.os}/${config.architecture}${config.variant ? '/' + config.variant : ''}`;
+      throw invalidArgument(`image with reference ${name} was found but its platform (${have}) does not match the specified platform (${formatPlatform(platform)})`);
+    }
     const layers = this.cache.layersOf(config.rootfs?.diff_ids ?? []);
     if (!layers) throw notFound(`image ${name} has missing layers`);
     return { id, config, layers };

@@ -110,7 +110,12 @@ test('build RUN: a foreign platform without emulation fails clearly; steps witho
   const r = await s.berth('build', '--platform', foreign, '-t', 'plat:1', noRun);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((await s.berth('image', 'inspect', '-f', '{{.Os}}/{{.Architecture}}', 'plat:1')).stdout.trim(), foreign);
-  const withRun = s.ctx('plat-run', { Dockerfile: 'FROM busybox:local\nRUN true\n' });
+  // A base of the foreign platform (its files do not matter: the RUN must not start).
+  const { makeRootfsTar } = await import('../helpers/rootfs.js');
+  assert.equal((await s.berth('import', '--platform', foreign, makeRootfsTar(s.dir, 'foreign.tar'), 'foreign:base')).code, 0);
+  const mismatch = await s.berth('build', '--platform', foreign, s.ctx('plat-mismatch', { Dockerfile: 'FROM busybox:local\n' }));
+  assert.match(mismatch.stderr, /was found but its platform \(linux\/\w+\) does not match the specified platform/);
+  const withRun = s.ctx('plat-run', { Dockerfile: 'FROM foreign:base\nRUN true\n' });
   const r2 = await s.berth('build', '--platform', foreign, withRun);
   if (!registered) {
     assert.notEqual(r2.code, 0);
