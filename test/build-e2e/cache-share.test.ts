@@ -72,3 +72,22 @@ test('build --platform a,b: an image index under the tag, pushed whole', { skip:
   assert.equal(pulled.code, 0, pulled.stderr);
   assert.equal((await other.berth('image', 'inspect', '-f', '{{.Architecture}} {{index .Config.Labels "arch"}}', tag)).stdout.trim(), 'arm64 arm64');
 });
+
+test('build: a base image missing from the store is pulled; --pull refreshes it', { skip: !haveRegistry() && 'docker-registry is not installed' }, async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const reg = await startRegistry(join(s.dir, 'registry'));
+  t.after(() => reg.stop());
+  const base = `${reg.addr}/lib/busybox:1`;
+  assert.equal((await s.berth('tag', 'busybox:local', base)).code, 0);
+  assert.equal((await s.berth('push', base)).code, 0);
+  const other = newStore();
+  t.after(other.cleanup);
+  const dir = s.ctx('pullbase', { Dockerfile: `FROM ${base}\nLABEL pulled=yes\n` });
+  const r = await other.berth('build', '-t', 'pulled:1', dir);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal((await other.berth('image', 'inspect', '-f', '{{index .Config.Labels "pulled"}}', 'pulled:1')).stdout.trim(), 'yes');
+  const again = await other.berth('build', '--pull', '-t', 'pulled:1', dir);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /Using cache/);
+});
