@@ -443,3 +443,29 @@ test('build: intermediate images form the parent chain (images -a, rmi of the ch
   assert.equal((await s.inspect('chain:2')).Parent, '');
   assert.equal((await s.berth('system', 'check')).code, 0);
 });
+
+test('build: prune and gc running during a build never collect what it is building', async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const files: Record<string, string> = { Dockerfile: 'FROM busybox:local\n' };
+  for (let i = 0; i < 8; i++) {
+    files[`d${i}/big`] = String(i).repeat(2_000_000);
+    files.Dockerfile += `COPY d${i} /d${i}/\nLABEL step=${i}\n`;
+  }
+  const dir = s.ctx('gcrace', files);
+  let done = false;
+  const build = s.berth('build', '-q', '-t', 'race:1', dir).finally(() => (done = true));
+  let rounds = 0;
+  while (!done) {
+    await Promise.all([s.berth('image', 'prune', '-f'), s.berth('system', 'gc'), s.berth('builder', 'prune', '-f')]);
+    rounds++;
+  }
+  const r = await build;
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(rounds > 0);
+  const out = join(s.dir, 'race-out');
+  assert.equal((await s.berth('build', '-o', `type=local,dest=${out}`, dir)).code, 0);
+  assert.equal(readFileSync(join(out, 'd7/big'), 'utf8').length, 2_000_000);
+  const check = await s.berth('system', 'check');
+  assert.equal(check.code, 0, check.stdout + check.stderr);
+});
