@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineCore } from './engine.js';
 import { BerthError, conflict, invalidArgument } from '../image/errors.js';
 import { isRunning, parseSpec } from '../runtime/container-store.js';
@@ -12,6 +11,7 @@ import { startRuntimeProcess } from '../runtime/process.js';
 import { processSpec } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
 import { containerEnv, getContainer, type AttachIo } from './containers.js';
+import { within } from '../runtime/time.js';
 
 export interface ExecOptions {
   cmd: string[];
@@ -104,7 +104,7 @@ export async function execInContainer(engine: EngineCore, input: string, opts: E
       });
     }
     const status = await p.wait();
-    await Promise.race([out, sleep(2000)]);
+    await within(out, 2000);
     io.stdin?.removeListener('data', onData);
     p.stdout?.destroy();
     p.stderr?.destroy();

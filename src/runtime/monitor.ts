@@ -11,7 +11,6 @@
  */
 import { closeSync, fstatSync, mkdirSync, rmSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Store } from '../store/store.js';
 import { selfStartTime } from '../store/process-identity.js';
 import { Frame, FrameDecoder, encodeFrame } from './attach.js';
@@ -20,6 +19,7 @@ import { startRuntimeProcess, type RuntimeProcess } from './process.js';
 import { Runc } from './runc.js';
 import { getRow, nowString, parseSpec } from './container-store.js';
 import { containerFs, containerPaths, removeContainer, startFailureCode } from './container-files.js';
+import { within } from './time.js';
 
 interface Client {
   sock: Socket;
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   store.tx(() => store.db.prepare('UPDATE containers SET pid = ?, pid_start = ? WHERE id = ?').run(pid, processStartTime(pid) ?? null, id));
   if (spec.HostConfig.ConsoleSize[0] > 0) proc.resize(spec.HostConfig.ConsoleSize[0], spec.HostConfig.ConsoleSize[1]);
 
-  if (waitAttach) await Promise.race([clientArrived, sleep(10_000)]);
+  if (waitAttach) await within(clientArrived, 10_000);
   for (const b of stdinQueue.splice(0)) proc.stdin?.write(b);
   if (stdinClosed) proc.stdin?.end();
 
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   const status = await proc.wait();
   // Whatever still holds the output pipes is gone with the container's pid namespace; a pty's
   // master sees EIO once the last slave is closed.
-  await Promise.race([outDone, sleep(2000)]);
+  await within(outDone, 2000);
   proc.stdout?.destroy();
   proc.stderr?.destroy();
   log.close();

@@ -27,3 +27,13 @@ export function parseRfc3339(s: string): bigint | undefined {
 
 /** Go's zero time.Time as Docker prints it for times never set. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Waits for p, or at most ms; the timer does not outlive the wait. */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
