@@ -12,6 +12,7 @@ import { detectCompression, peekStream, decompress } from '../archive/compressio
 import { extractTar } from '../archive/extract.js';
 import { BerthError, invalidArgument, notFound, unavailable } from '../image/errors.js';
 import { PatternMatcher, parseDockerignore, goClean } from './ignore.js';
+import type { DirIndex } from './dir-index.js';
 
 const execFileP = promisify(execFile);
 
@@ -26,6 +27,8 @@ export interface BuildContext {
   ignore: PatternMatcher;
   /** Where the context came from, for messages: a path, '-', or the URL. */
   source: string;
+  /** The context's files, once walked (shared by whoever needs them first). */
+  files?: DirIndex;
   cleanup(): void;
 }
 

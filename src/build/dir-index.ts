@@ -64,7 +64,7 @@ export class DirIndex {
   constructor(
     readonly root: string,
     private readonly ignore?: PatternMatcher,
-    private readonly hashCache?: FileHashCache,
+    private hashCache?: FileHashCache,
   ) {
     const st = lstatSync(root);
     this.entries.set('', entryFrom('', root, st));
@@ -113,6 +113,11 @@ export class DirIndex {
       this.children.set(parent, list);
     }
     this.children.set(dir, kids);
+  }
+
+  /** Remembers digests across builds from now on (the index may have been walked before the store was open). */
+  useHashCache(cache: FileHashCache): void {
+    this.hashCache = cache;
   }
 
   get(rel: string): DirEntry | undefined {

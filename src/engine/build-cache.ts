@@ -102,12 +102,23 @@ export class BuildCache {
   }
 
   /** File digests by path, checked against the file's metadata; writes are batched. */
-  fileHashes(): FileHashCache & { flush(): void } {
+  fileHashes(): FileHashCache & { flush(): void; preload(dir: string): void } {
     const get = this.store.db.prepare('SELECT sig, digest FROM build_file_hashes WHERE path = ?');
     const pending: [string, string, string][] = [];
+    const loaded = new Map<string, { sig: string; digest: string }>();
+    const prefixes: string[] = [];
     return {
+      // One range query for a whole context instead of one lookup per file.
+      preload: (dir: string) => {
+        const lo = dir.endsWith('/') ? dir : dir + '/';
+        const rows = this.store.db
+          .prepare('SELECT path, sig, digest FROM build_file_hashes WHERE path >= ? AND path < ?')
+          .all(lo, lo.slice(0, -1) + '0') as { path: string; sig: string; digest: string }[];
+        for (const r of rows) loaded.set(r.path, r);
+        prefixes.push(lo);
+      },
       get: (path, sig) => {
-        const r = get.get(path) as { sig: string; digest: string } | undefined;
+        const r = prefixes.some((p) => path.startsWith(p)) ? loaded.get(path) : (get.get(path) as { sig: string; digest: string } | undefined);
         return r && r.sig === sig ? r.digest : undefined;
       },
       put: (path, sig, digest) => {

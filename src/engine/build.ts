@@ -695,7 +695,14 @@ export class Builder {
   private contextFiles(): DirIndex {
     const ctx = this.opts.context;
     if (!ctx.root) throw notFound('COPY failed: no build context: the Dockerfile was read from stdin without a context');
-    this.contextIndex ??= new DirIndex(ctx.root, ctx.ignore, ctx.local ? this.hashes : undefined);
+    if (!this.contextIndex) {
+      ctx.files ??= new DirIndex(ctx.root, ctx.ignore);
+      if (ctx.local) {
+        this.hashes.preload(ctx.root);
+        ctx.files.useHashCache(this.hashes);
+      }
+      this.contextIndex = ctx.files;
+    }
     return this.contextIndex;
   }
 

@@ -154,7 +154,10 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
   try {
     if (!quiet) {
       let size = 2048;
-      if (context.root) size = new DirIndex(context.root, context.ignore).tarSize;
+      if (context.root) {
+        context.files = new DirIndex(context.root, context.ignore);
+        size = context.files.tarSize;
+      }
       // Docker's progress writer ends this line with \r\r\n when stdout is not a terminal.
       ctx.out.write(`Sending build context to Docker daemon  ${humanSizePrecision(size, 4)}${ctx.out.isTTY ? '\n' : '\r\r\n'}`);
     }
