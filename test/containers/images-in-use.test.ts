@@ -60,7 +60,7 @@ test("rmi with containers: Docker 28's conflicts and force semantics (fixtures r
   assert.equal((await s.berth('run', '--rm', 'busybox', 'true')).code, 0);
   ok(await s.berth('rm', stoppedId));
   // ...and went with the container
-  assert.equal(query(s.root, 'SELECT count(*) AS n FROM layers')[0]!.n, 3);
+  assert.equal(query(s.root, 'SELECT count(*) AS n FROM layers')[0]!.n, 2);
 });
 
 test('image prune -a keeps images used by containers; system prune removes stopped containers first; system df counts them', async (t) => {
