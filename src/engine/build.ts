@@ -868,6 +868,13 @@ export class Builder {
     return this.commit(ctx, state, key, config, 'run', recorded.join(' '), true, async (print) => {
       const specs: RunMountSpec[] = [];
       const secretEnv: string[] = [];
+      if (cmd.script) {
+        // A here-document starting with #! runs as a script file, as BuildKit provides it.
+        const { writeFileSync } = await import('node:fs');
+        const file = join(this.tempDir('berth-script-'), 'script');
+        writeFileSync(file, cmd.script.data, { mode: 0o755 });
+        specs.push({ type: 'bind', target: posix.join(cmd.script.dir, cmd.script.name), source: file, readOnly: true });
+      }
       for (const m of mounts) {
         if (m.type === 'bind') {
           const idx = m.from ? await this.imageFiles((await this.fromSource(ctx, m.from)).state) : this.contextFiles();

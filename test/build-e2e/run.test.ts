@@ -66,6 +66,10 @@ test('build RUN: exec form, heredocs, SHELL, USER, WORKDIR, build args in histor
       'USER 1000',
       'RUN echo "uid=$(id -u)"',
       'USER root',
+      'RUN <<EOT',
+      '#!/bin/sh',
+      'echo "from a script: $0" > /tmp/script.txt',
+      'EOT',
       'RUN --mount=type=bind,source=data.txt,target=/mnt/data.txt cat /mnt/data.txt > /bound.txt',
       'RUN --mount=type=secret,id=tok cat /run/secrets/tok > /secret-len && test ! -e /run/secrets/tok.keep',
       'RUN --mount=type=secret,id=tok,env=TOK test "$TOK" = top-secret && test ! -e /run/secrets/tok',
@@ -88,6 +92,7 @@ test('build RUN: exec form, heredocs, SHELL, USER, WORKDIR, build args in histor
   assert.equal(readFileSync(join(out, 'heredoc.txt'), 'utf8'), 'hello berth\n');
   assert.equal(existsSync(join(out, 'bin/sleep')), false, 'a deletion is a whiteout in the RUN layer');
   assert.match(r.stdout, /^uid=1000$/m);
+  assert.equal(readFileSync(join(out, 'tmp/script.txt'), 'utf8'), 'from a script: /dev/pipes/EOT\n');
   assert.equal(statSync(join(out, 'work')).isDirectory(), true);
   assert.equal(readFileSync(join(out, 'bound.txt'), 'utf8'), 'from the context\n');
   assert.equal(existsSync(join(out, 'mnt')), false, 'mount points are not left in the layer');
