@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { storeWithBusybox, ok, tempDir } from './helpers.js';
+import { berthBin } from '../helpers/paths.js';
 
 const noAge = (s: string) => s.replace(/(Less than a second|About an? \w+|\d+ \w+)( ago)?/g, 'AGE');
 
@@ -221,4 +223,58 @@ test('exec: options, exit codes, errors', async (t) => {
   r = await s.berth('exec', 'xx', 'true');
   const id = (await s.berth('inspect', '-f', '{{.Id}}', 'xx')).stdout.trim();
   assert.deepEqual([r.code, r.stderr], [1, `Error response from daemon: container ${id} is not running\n`]);
+});
+
+test('run -it and exec -it on a real terminal (script(1) provides it): raw mode, window size, exit code', { skip: !existsSync('/usr/bin/script') && 'script(1) is not installed' }, async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  const term = (cmd: string, input: string[]) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const child = spawn('script', ['-eqfc', `stty rows 33 cols 101; ${cmd}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      let i = 0;
+      const next = () => {
+        if (i < input.length) child.stdin.write(input[i++]!);
+        if (i < input.length) setTimeout(next, 400);
+      };
+      setTimeout(next, 1500);
+      child.on('exit', (code) => resolve({ code: code ?? -1, out }));
+    });
+  const berth = `${process.execPath} ${berthBin} --root ${s.root}`;
+  let r = await term(`${berth} run -it --rm --name tty1 busybox sh`, ['stty size; echo "in-$((6*7))"\r', 'exit 5\r']);
+  assert.equal(r.code, 5);
+  assert.match(r.out, /33 101\r\n/);
+  assert.match(r.out, /in-42\r\n/);
+  assert.doesNotMatch(r.out, /\r\r\n/, 'no second output processing on our side');
+  ok(await s.berth('run', '-d', '--name', 'bg', 'busybox', 'sleep', '600'));
+  r = await term(`${berth} exec -it bg sh`, ['tty; echo "ex-$((2*3))"\r', 'exit 3\r']);
+  assert.equal(r.code, 3);
+  assert.match(r.out, /\/dev\/pts\/0\r\nex-6\r\n/);
+  const notTty = await s.run(['run', '-it', 'busybox', 'true'], { input: '' });
+  assert.deepEqual([notTty.code, notTty.stderr], [1, 'the input device is not a TTY\n']);
+});
+
+test('commit of a running container pauses and resumes it; berth info', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  ok(await s.berth('run', '-d', '--name', 'busy', 'busybox', 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /c.tmp; mv /c.tmp /counter; done'));
+  const id = ok(await s.berth('commit', 'busy', 'lab/busy:1')).trim();
+  assert.match(id, /^sha256:/);
+  const at = Number((await s.berth('run', '--rm', 'lab/busy:1', 'cat', '/counter')).stdout);
+  assert.ok(at > 0);
+  // resumed: it keeps counting
+  for (let i = 0; i < 20 && Number((await s.berth('exec', 'busy', 'cat', '/counter')).stdout) <= at; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(Number((await s.berth('exec', 'busy', 'cat', '/counter')).stdout) > at);
+  assert.equal((await s.berth('inspect', '-f', '{{.State.Status}}', 'busy')).stdout, 'running\n');
+  ok(await s.berth('exec', 'busy', 'sh', '-c', 'kill -STOP 1'));
+  ok(await s.berth('commit', '--pause=false', 'busy'));
+  ok(await s.berth('exec', 'busy', 'sh', '-c', 'kill -CONT 1'));
+  const info = (await s.berth('info')).stdout;
+  assert.match(info, /^ Containers: 1\n {2}Running: 1\n {2}Paused: 0\n {2}Stopped: 0\n Images: 3\n/m);
+  assert.match(info, /^ Storage Driver: overlay\n/m);
+  assert.match(info, /^ Cgroup Version: [12] \((unified|hybrid|legacy)\)\n/m);
+  assert.match(info, /^ Default Runtime: (runc|crun)\n/m);
+  assert.match(info, new RegExp(`^ Berth Root Dir: ${s.root}\\n`, 'm'));
+  assert.equal((await s.berth('info', '--format', '{{.Driver}} {{.ContainersRunning}}')).stdout, 'overlay 1\n');
 });
