@@ -139,6 +139,13 @@ function removeMountPoints(fs: ContainerFs, paths: string[]): void {
   }
 }
 
+const active = new Set<() => Promise<void>>();
+
+/** Stops and removes the containers of RUN steps in progress (on SIGINT/SIGTERM). */
+export async function cleanupActiveRuns(): Promise<void> {
+  await Promise.all([...active].map((c) => c().catch(() => undefined)));
+}
+
 /** Runs one RUN step's command in a container made of the image's snapshots. */
 export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
   checkEmulation(req.platform);
@@ -153,6 +160,7 @@ export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
   const runc = new Runc(runDirFor(store.paths.root));
   let created = false;
   const cleanup = async () => {
+    active.delete(cleanup);
     if (created) runc.delete(id);
     try {
       fs.unmount();
@@ -161,6 +169,7 @@ export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  active.add(cleanup);
   try {
     const rootfs = fs.mount();
     const user = resolveUser(rootfs, req.user);

@@ -8,6 +8,7 @@ import { loadContext, type BuildContext } from '../../build/context.js';
 import { DirIndex } from '../../build/dir-index.js';
 import { buildSession, parseOutput, type BuildOutput } from '../../engine/build-session.js';
 import { StepFailed, type BuildSecret } from '../../engine/build.js';
+import { cleanupActiveRuns } from '../../engine/build-run.js';
 import { BerthError } from '../../image/errors.js';
 import { defaultPlatform, parsePlatform } from '../../image/platform.js';
 import { parseTagTarget } from '../../engine/refs.js';
@@ -151,6 +152,15 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
     if (err instanceof BerthError && !/cannot be empty/.test(err.message)) throw new CliError(err.message);
     throw err;
   }
+  // An interrupted build removes its RUN containers and temporary context before exiting.
+  const onSignal = (sig: NodeJS.Signals) => {
+    void cleanupActiveRuns().finally(() => {
+      context.cleanup();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     if (!quiet) {
       let size = 2048;
@@ -211,6 +221,8 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
     }
     return 0;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     context.cleanup();
   }
 }
