@@ -134,3 +134,29 @@ test('build RUN: a foreign platform without emulation fails clearly; steps witho
   const index = JSON.parse(execFileSync('tar', ['-xOf', oci, 'index.json']).toString());
   assert.ok(index.manifests.length >= 2 || index.manifests[0].mediaType.includes('index'));
 });
+
+test('build RUN: an interrupted build leaves no container, mount or temporary directory', { skip }, async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const { spawn, execFileSync } = await import('node:child_process');
+  const { berthBin } = await import('../helpers/paths.js');
+  const tmp = join(s.dir, 'tmp');
+  const { mkdirSync, readdirSync } = await import('node:fs');
+  mkdirSync(tmp);
+  const dir = s.ctx('interrupt', { Dockerfile: 'FROM busybox:local\nRUN sleep 60\n' });
+  const child = spawn(process.execPath, [berthBin, '--root', s.root, 'build', dir], { env: { ...process.env, BERTH_BUILD_TMP: tmp } });
+  let out = '';
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (/Running in/.test(out)) resolve();
+    });
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+  assert.equal(code, 143);
+  assert.deepEqual(readdirSync(tmp), []);
+  assert.doesNotMatch(execFileSync('mount').toString(), new RegExp(tmp));
+  assert.equal((await s.berth('system', 'check')).code, 0);
+});
