@@ -50,8 +50,8 @@ export default async function inspect(argv: string[], ctx: CliContext, imageOnly
       if (lookupContainer(engine.store, ref)) {
         const { inspectContainer } = await import('../../engine/container-inspect.js');
         const obj = inspectContainer(engine, ref, { size: opts.size });
-        const { Id, ...rest } = obj;
-        elements.push({ value: goStruct({ ID: Id, ...rest }, 'container.InspectResponse'), raw: marshal(obj) });
+        const { containerView } = await import('./container-view.js');
+        elements.push({ value: containerView(obj), raw: marshal(obj) });
         continue;
       }
       if (!wantImage) {
