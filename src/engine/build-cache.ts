@@ -73,6 +73,11 @@ export class BuildCache {
     return this.store.db.prepare('SELECT image_id FROM build_cache WHERE key = ?').pluck().get(key) as Digest;
   }
 
+  /** The image recorded for a key, if any. Joins the caller's transaction. */
+  recorded(key: string): Digest | undefined {
+    return this.store.db.prepare('SELECT image_id FROM build_cache WHERE key = ?').pluck().get(key) as Digest | undefined;
+  }
+
   /** Records layer rows without an image (intermediate steps of --no-parent builds). Joins the tx. */
   putLayers(layers: NewLayer[]): void {
     const q = this.store.meta.q;

@@ -9,6 +9,7 @@ import { readImageConfig } from './image-config.js';
 import { lookupImage } from './resolve.js';
 import { parseTagTarget } from './refs.js';
 import { commitImages } from './commit-images.js';
+import { imageEvent } from './events.js';
 import { pullImage } from './pull.js';
 import { nowRfc3339Nano } from './import.js';
 import { runStep, type RunMountSpec } from './build-run.js';
@@ -1014,6 +1015,9 @@ export class Builder {
     let id = written.digest;
     const parsed = JSON.parse(raw.toString('utf8')) as ImageConfig;
     const winner = this.store.tx(() => {
+      // A concurrent build that recorded this step first wins; ours then leaves no layer rows.
+      const first = this.cache.recorded(key);
+      if (first) return first;
       this.cache.putLayers(layers);
       return this.cache.record(key, id, layers, createdBy.slice(0, 200));
     });
@@ -1084,6 +1088,7 @@ export interface BuildResult {
 export function tagBuiltImage(store: Store, image: BuiltImage, tags: string[], noParent: boolean): void {
   const targets = tags.map((t) => parseTagTarget(t));
   store.tx(() => {
-    commitImages(store, [{ image: { id: image.id, config: image.config, layers: image.layers, parent: noParent ? null : undefined }, tags: targets.map((t) => ({ repo: t.repo, tag: t.tag })) }]);
+    const moves = commitImages(store, [{ image: { id: image.id, config: image.config, layers: image.layers, parent: noParent ? null : undefined }, tags: targets.map((t) => ({ repo: t.repo, tag: t.tag })) }]);
+    for (const m of moves) imageEvent(store, 'tag', image.id, m.tag);
   });
 }

@@ -389,6 +389,7 @@ test('build: concurrent builds of the same Dockerfile converge on one result and
   const all = new Set((await s.berth('images', '-a', '-q')).stdout.trim().split('\n'));
   assert.equal(all.size, 4, 'base + 3 steps, nothing else');
   assert.equal((await s.berth('system', 'check')).code, 0);
+  assert.match((await s.berth('system', 'gc')).stdout, /Removed 0 blob\(s\), 0 layer\(s\)/, 'nothing was left for the collector');
 });
 
 test('build: errors name the Dockerfile line; unknown instructions and bad flags fail cleanly', async (t) => {
