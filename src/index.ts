@@ -7,8 +7,14 @@ import type { ImageSummary, DeleteItem, HistoryItem, PruneReport } from './engin
 import type { ImageInspect } from './engine/inspect.js';
 import type { CheckReport } from './engine/check.js';
 import { parseFilters } from './engine/filters.js';
+import type { ContainerCreateOptions } from './engine/container-create.js';
+import type { ContainerSummary } from './engine/container-list.js';
+import type { ContainerInspect } from './engine/container-inspect.js';
+import type { ContainerChange } from './engine/diff.js';
+import type { CommitOptions } from './engine/commit.js';
 
 export type { EngineOptions, ImageSummary, DeleteItem, HistoryItem, PruneReport, ImageInspect, CheckReport };
+export type { ContainerCreateOptions, ContainerSummary, ContainerInspect, ContainerChange, CommitOptions };
 export { BerthError, type ErrorKind } from './image/errors.js';
 import type { ProgressFn } from './image/progress.js';
 export type { ProgressFn, ProgressEvent } from './image/progress.js';
@@ -113,6 +119,57 @@ export class Engine {
   async check(opts: { repair?: boolean } = {}): Promise<CheckReport> {
     const { checkStore } = await import('./engine/check.js');
     return checkStore(this.core, opts);
+  }
+
+  /** Containers, newest first (`ps`); all of them with `all`. */
+  async containers(opts: { all?: boolean; size?: boolean; filters?: string[] } = {}): Promise<ContainerSummary[]> {
+    const { listContainers } = await import('./engine/container-list.js');
+    return listContainers(this.core, { all: opts.all, size: opts.size, filters: parseFilters(opts.filters ?? []) });
+  }
+
+  /** Creates a container from an image (`create`); returns its ID. */
+  async createContainer(opts: ContainerCreateOptions): Promise<string> {
+    const { createContainer } = await import('./engine/container-create.js');
+    return (await createContainer(this.core, opts)).id;
+  }
+
+  /** Starts a container detached; its output goes to its log. */
+  async startContainer(container: string): Promise<void> {
+    const { startContainer } = await import('./engine/containers.js');
+    await startContainer(this.core, container);
+  }
+
+  async stopContainer(container: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const { stopContainer } = await import('./engine/containers.js');
+    await stopContainer(this.core, container, opts);
+  }
+
+  /** Waits for a container to stop; its exit code. */
+  async waitContainer(container: string): Promise<number> {
+    const { waitContainer } = await import('./engine/containers.js');
+    return waitContainer(this.core, container);
+  }
+
+  async removeContainer(container: string, opts: { force?: boolean } = {}): Promise<void> {
+    const { removeContainerOp } = await import('./engine/containers.js');
+    await removeContainerOp(this.core, container, opts);
+  }
+
+  async inspectContainer(container: string): Promise<ContainerInspect> {
+    const { inspectContainer } = await import('./engine/container-inspect.js');
+    return inspectContainer(this.core, container);
+  }
+
+  /** A container's file system changes (`diff`). */
+  async containerChanges(container: string): Promise<ContainerChange[]> {
+    const { containerChangesApi } = await import('./engine/diff.js');
+    return containerChangesApi(this.core, container);
+  }
+
+  /** A new image from a container's changes (`commit`); returns the image ID. */
+  async commit(container: string, opts: CommitOptions = {}): Promise<string> {
+    const { commitContainer } = await import('./engine/commit.js');
+    return commitContainer(this.core, container, opts);
   }
 
   close(): void {

@@ -20,6 +20,7 @@ import {
   monitorAlive,
   parseSpec,
   reconcileRow,
+  containerEvent,
   type ContainerRow,
 } from '../runtime/container-store.js';
 import { containerFs, containerPaths, removeContainer } from '../runtime/container-files.js';
@@ -203,13 +204,14 @@ export async function startContainer(engine: EngineCore, input: string, opts: { 
     } catch {
       /* reconciled later */
     }
-    store.tx(() =>
-      store.db
+    store.tx(() => {
+      const r = store.db
         .prepare(
           "UPDATE containers SET state = CASE WHEN started = '' THEN 'created' ELSE 'exited' END, monitor_pid = 0, exit_code = ?, error = ? WHERE id = ? AND state = 'starting'",
         )
-        .run(code, message, id),
-    );
+        .run(code, message, id);
+      if (r.changes) containerEvent(store, row0, 'die', { exitCode: String(code) });
+    });
   };
   try {
     await prepareBundle(engine, getRow(store, id)!);
@@ -222,6 +224,7 @@ export async function startContainer(engine: EngineCore, input: string, opts: { 
   const logFd = openSync(join(paths.dir, 'monitor.log'), 'a', 0o600);
   const child = spawn(process.execPath, [monitorScript, store.paths.root, id, ...(opts.attach ? ['--attach'] : [])], {
     detached: true,
+    cwd: '/',
     stdio: ['ignore', 'ignore', logFd, 'pipe'],
   });
   closeSync(logFd);
@@ -396,6 +399,7 @@ export async function killContainer(engine: EngineCore, input: string, signal = 
   const row = getContainer(engine, input);
   if (!isRunning(row)) throw new BerthError('conflict', `cannot kill container: ${input}: container ${row.id} is not running`);
   signalContainer(engine.store, row, sig);
+  engine.store.tx(() => containerEvent(engine.store, row, 'kill', { signal: String(sig) }));
   if (sig === 9) await waitStopped(engine.store, row.id, 10_000);
 }
 
@@ -430,6 +434,7 @@ export async function stopContainer(engine: EngineCore, input: string, opts: { t
     }
     await waitStopped(store, row.id, 30_000);
   }
+  store.tx(() => containerEvent(store, row, 'stop'));
 }
 
 /** `wait`: blocks until the container stops; its exit code. */
@@ -497,6 +502,7 @@ export function pruneContainers(engine: EngineCore, filters: Map<string, string[
     const ok = store.tx(() => {
       const cur = getRow(store, row.id);
       if (!cur || (cur.state !== 'created' && cur.state !== 'exited' && cur.state !== 'dead')) return false;
+      containerEvent(store, cur, 'destroy');
       store.db.prepare('DELETE FROM containers WHERE id = ?').run(row.id);
       store.db.prepare("INSERT OR IGNORE INTO trash (kind, key) VALUES ('container', ?)").run(row.id);
       if (row.top_layer) store.gc.collect({ layers: [row.top_layer] });
