@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync, chownSync, lutimesSync, chmodSync, type BigIntStats } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../image/errors.js';
 import { layerFromDirectory } from '../archive/layer-writer.js';
@@ -64,9 +65,6 @@ export class ContainerFs {
   }
   get init(): string {
     return join(this.dir, 'init');
-  }
-  private get lowerView(): string {
-    return join(this.dir, 'lower');
   }
   private get copyBase(): string {
     return this.snapshots.length ? join(this.snapshotsDir, this.snapshots.at(-1)!) : join(this.dir, 'empty');
@@ -128,14 +126,18 @@ export class ContainerFs {
   private withLowerView<T>(fn: (lower: string) => T): T {
     const lowers = this.lowers();
     if (lowers.length === 1) return fn(lowers[0]!);
-    const target = this.lowerView;
-    if (isMountPoint(target)) return fn(target);
-    mountOverlay({ base: this.snapshotsDir, lowers, target, stackDir: join(this.dir, 'stack-lower') });
+    // A mount of its own per call: concurrent diffs must not unmount each other's view.
+    const tag = randomBytes(4).toString('hex');
+    const target = join(this.dir, `lower-${tag}`);
+    const stack = join(this.dir, `stack-${tag}`);
+    mountOverlay({ base: this.snapshotsDir, lowers, target, stackDir: stack });
     try {
       return fn(target);
     } finally {
       unmountAll(target);
-      unmountAll(join(this.dir, 'stack-lower'));
+      unmountAll(stack);
+      rmSync(target, { recursive: true, force: true });
+      rmSync(stack, { recursive: true, force: true });
     }
   }
 
@@ -184,7 +186,7 @@ export class ContainerFs {
   /** Removes everything of the container on disk (after unmounting). */
   remove(): void {
     this.unmount();
-    if (existsSync(this.dir) && [this.rootfs, this.lowerView].some((p) => isMountPoint(p))) {
+    if (existsSync(this.dir) && isMountPoint(this.rootfs)) {
       throw new BerthError('internal', `cannot remove ${this.dir}: still mounted`);
     }
   }
