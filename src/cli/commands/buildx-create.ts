@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.js';
 import { parseArgs, collect } from '../args.js';
-import { readBuilders, writeBuilders } from '../builders.js';
+import { readBuilders, writeBuilders } from './buildx-builders.js';
 
 export default async function buildxCreate(argv: string[], ctx: CliContext): Promise<number> {
   const { opts } = parseArgs<{ name?: string; use?: boolean; driver?: string; platform?: string[] }>(

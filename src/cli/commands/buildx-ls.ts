@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.js';
 import { parseArgs } from '../args.js';
-import { readBuilders } from '../builders.js';
+import { readBuilders } from './buildx-builders.js';
 import { defaultPlatformString } from '../../image/platform.js';
 
 export default async function buildxLs(argv: string[], ctx: CliContext): Promise<number> {

@@ -1,7 +1,7 @@
 import type { CliContext } from '../context.js';
 import { parseArgs } from '../args.js';
 import { CliError } from '../errors.js';
-import { readBuilders, writeBuilders } from '../builders.js';
+import { readBuilders, writeBuilders } from './buildx-builders.js';
 
 export default async function buildxUse(argv: string[], _ctx: CliContext): Promise<number> {
   const { args } = parseArgs<{ default?: boolean; global?: boolean }>(
