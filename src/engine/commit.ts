@@ -6,6 +6,7 @@
  */
 import type { EngineCore } from './engine.js';
 import { commitImages } from './commit-images.js';
+import { containerEvent, imageEvent } from './events.js';
 import { parseTagTarget } from './refs.js';
 import { applyChanges } from '../build/apply-config.js';
 import { goContainerConfig } from '../transport/v1-id.js';
@@ -129,12 +130,14 @@ export async function commitContainer(engine: EngineCore, input: string, opts: C
       if (!store.meta.image(parent.id) && !parentChain.every((c) => store.meta.layer(c))) {
         throw new BerthError('conflict', `image ${parent.id} was removed during the commit`);
       }
-      commitImages(store, [
+      const moves = commitImages(store, [
         {
           image: { id, config: cfg as unknown as ImageConfig, layers, parent: store.meta.image(parent.id) ? parent.id : null },
           tags: target ? [{ repo: target.repo, tag: target.tag }] : [],
         },
       ]);
+      for (const m of moves) imageEvent(store, 'tag', id, m.tag);
+      containerEvent(store, row, 'commit', { comment: opts.message ?? '', imageID: id, imageRef: moves[0]?.tag ?? '' });
     });
     return id;
   } finally {

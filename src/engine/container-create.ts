@@ -12,7 +12,7 @@ import { resolveImage } from './resolve.js';
 import type { ContainerConfig, ImageConfig } from '../image/types.js';
 import { conflict, invalidArgument, BerthError } from '../image/errors.js';
 import { Snapshots } from '../runtime/snapshots.js';
-import { nowString, type ContainerSpecRecord, type HostConfigRecord, type MountRecord } from '../runtime/container-store.js';
+import { containerEvent, nowString, type ContainerSpecRecord, type HostConfigRecord, type MountRecord } from '../runtime/container-store.js';
 import { randomName } from './container-names.js';
 import { containerFs } from '../runtime/container-files.js';
 import type { ContainerRow } from '../runtime/container-store.js';
@@ -31,8 +31,8 @@ export interface ContainerCreateOptions {
   name?: string;
   /** Arguments after the image (the command). */
   cmd?: string[];
-  /** `--entrypoint`: undefined keeps the image's, '' clears it. */
-  entrypoint?: string;
+  /** `--entrypoint`: undefined keeps the image's, '' clears it; the API gives a list. */
+  entrypoint?: string | string[];
   env?: string[];
   workdir?: string;
   user?: string;
@@ -162,7 +162,7 @@ export async function createContainer(engine: EngineCore, opts: ContainerCreateO
     Image: opts.image,
     Volumes: null,
     WorkingDir: opts.workdir ?? '',
-    Entrypoint: opts.entrypoint === undefined ? null : [opts.entrypoint],
+    Entrypoint: opts.entrypoint === undefined ? null : Array.isArray(opts.entrypoint) ? [...opts.entrypoint] : [opts.entrypoint],
     OnBuild: null,
     Labels: { ...(opts.labels ?? {}) },
   };
@@ -268,7 +268,9 @@ export async function createContainer(engine: EngineCore, opts: ContainerCreateO
            VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?)`,
         )
         .run(id, name, img.id, img.top_layer, snaps.kind, JSON.stringify(spec), created, Object.keys(config.Labels ?? {}).length ? JSON.stringify(config.Labels) : null);
-      return store.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as ContainerRow;
+      const inserted = store.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as ContainerRow;
+      containerEvent(store, inserted, 'create');
+      return inserted;
     });
     try {
       containerFs(store, row).create();

@@ -32,6 +32,7 @@ import { mkdirAllIn } from '../runtime/rootfs.js';
 import { buildSpec, DEFAULT_PATH_ENV } from '../runtime/spec.js';
 import { connectAttach, encodeFrame, Frame, FrameDecoder } from '../runtime/attach.js';
 import { readLog, type LogRecord } from '../runtime/jsonlog.js';
+import { lastEventSeq, latestEvent } from '../store/events.js';
 import { chainOf } from './container-create.js';
 import { selfStartTime } from '../store/process-identity.js';
 import { parseRfc3339 } from '../runtime/time.js';
@@ -289,6 +290,8 @@ export interface AttachIo {
   /** Window size source (the CLI's terminal). */
   size?: () => { rows: number; cols: number } | undefined;
   onResize?: (fn: () => void) => void;
+  /** Called when the container's process started (not for a container already running). */
+  onStarted?: () => void;
 }
 
 /**
@@ -316,7 +319,10 @@ export function relayAttach(engine: EngineCore, id: string, sock: Socket, io: At
       for (const f of dec.push(chunk)) {
         if (f.type === Frame.Stdout) io.stdout.write(f.payload);
         else if (f.type === Frame.Stderr) io.stderr.write(f.payload);
-        else if (f.type === Frame.Started) sendSize();
+        else if (f.type === Frame.Started) {
+          io.onStarted?.();
+          sendSize();
+        }
         else if (f.type === Frame.Exit) {
           const { code } = JSON.parse(f.payload.toString()) as { code: number };
           finish(() => resolve(code));
@@ -437,11 +443,51 @@ export async function stopContainer(engine: EngineCore, input: string, opts: { t
   store.tx(() => containerEvent(store, row, 'stop'));
 }
 
-/** `wait`: blocks until the container stops; its exit code. */
-export async function waitContainer(engine: EngineCore, input: string): Promise<number> {
+/**
+ * Attaches to a running container's output (and input): the session to relay with relayAttach.
+ */
+export async function attachRunning(engine: EngineCore, input: string, opts: AttachOptions): Promise<{ id: string; attach: Socket }> {
   const row = getContainer(engine, input);
-  const r = await waitStopped(engine.store, row.id);
-  return r ? r.exit_code : row.exit_code;
+  if (!isRunning(row)) throw conflict('You cannot attach to a stopped container, start it first');
+  const sock = await connectAttach(containerPaths(engine.store, row.id).socket, 5_000, () => isRunning(reconcile(engine.store, getRow(engine.store, row.id) ?? row)));
+  sock.write(encodeFrame(Frame.Hello, JSON.stringify(opts)));
+  return { id: row.id, attach: sock };
+}
+
+/** Docker's wait conditions: stopped now, the end of the next run, or removal. */
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/** `wait`: blocks until the condition holds; the container's (last) exit code. */
+export async function waitContainer(engine: EngineCore, input: string, opts: { condition?: WaitCondition; signal?: AbortSignal } = {}): Promise<number> {
+  const store = engine.store;
+  const row = getContainer(engine, input);
+  const condition = opts.condition ?? 'not-running';
+  if (condition === 'not-running') {
+    const r = await waitStopped(store, row.id);
+    return r ? r.exit_code : row.exit_code;
+  }
+  // Runs end with a 'die' event (see runtime/monitor.ts), which also carries the exit code of a
+  // container removed right after (--rm).
+  const from = lastEventSeq(store.db);
+  let last = row;
+  let sawRunning = false;
+  for (;;) {
+    if (opts.signal?.aborted) throw new BerthError('unavailable', 'wait cancelled');
+    const cur = getRow(store, row.id);
+    if (!cur) {
+      const die = latestEvent(store.db, 'container', row.id, 'die');
+      return die ? Number(die.attributes.exitCode ?? 0) : last.exit_code;
+    }
+    if (condition === 'next-exit') {
+      const die = latestEvent(store.db, 'container', row.id, 'die', from);
+      if (die) return Number(die.attributes.exitCode ?? 0);
+      last = reconcile(store, cur);
+      // A run that ended unseen (its monitor was killed) records no event.
+      if (isRunning(last)) sawRunning = true;
+      else if (sawRunning) return last.exit_code;
+    }
+    await sleep(50);
+  }
 }
 
 /** `rm`: refuses a running container unless forced (then kills it first). */

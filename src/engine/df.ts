@@ -11,6 +11,21 @@ export interface DiskUsage {
   BuildCache: unknown[];
 }
 
+/** Per image, the size of its layers that other images use too (Docker's SharedSize). */
+export function imageSharedSizes(engine: EngineCore): Map<string, number> {
+  return new Map<string, number>(
+    (
+      engine.store.db
+        .prepare(
+          `SELECT il.image_id AS id, sum(l.size) AS s FROM image_layers il JOIN layers l ON l.chain_id = il.chain_id
+           WHERE il.chain_id IN (SELECT chain_id FROM image_layers GROUP BY chain_id HAVING count(DISTINCT image_id) > 1)
+           GROUP BY il.image_id`,
+        )
+        .all() as { id: string; s: number }[]
+    ).map((r) => [r.id, r.s]),
+  );
+}
+
 /**
  * `system df`: the images (as `images` lists them) with shared sizes, and the size of every
  * layer used by an image, each counted once.
@@ -22,18 +37,7 @@ export function diskUsage(engine: EngineCore): DiskUsage {
       const images = listImages(engine, {});
       const layersSize =
         (store.db.prepare('SELECT sum(size) FROM layers WHERE chain_id IN (SELECT chain_id FROM image_layers)').pluck().get() as number | null) ?? 0;
-      // A layer is shared when more than one image uses it.
-      const shared = new Map<string, number>(
-        (
-          store.db
-            .prepare(
-              `SELECT il.image_id AS id, sum(l.size) AS s FROM image_layers il JOIN layers l ON l.chain_id = il.chain_id
-               WHERE il.chain_id IN (SELECT chain_id FROM image_layers GROUP BY chain_id HAVING count(DISTINCT image_id) > 1)
-               GROUP BY il.image_id`,
-            )
-            .all() as { id: string; s: number }[]
-        ).map((r) => [r.id, r.s]),
-      );
+      const shared = imageSharedSizes(engine);
       const users = new Map<string, number>(
         (store.db.prepare('SELECT image_id AS id, count(*) AS n FROM containers GROUP BY image_id').all() as { id: string; n: number }[]).map((r) => [r.id, r.n]),
       );

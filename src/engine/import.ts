@@ -2,6 +2,7 @@ import type { EngineCore } from './engine.js';
 import { decompressAuto } from '../archive/compression.js';
 import { LayerAnalyzer } from '../transport/layer-analysis.js';
 import { commitImages } from './commit-images.js';
+import { imageEvent } from './events.js';
 import { parseTagTarget } from './refs.js';
 import { applyChanges } from '../build/apply-config.js';
 import { goContainerConfig } from '../transport/v1-id.js';
@@ -71,8 +72,8 @@ export async function importImage(engine: EngineCore, input: AsyncIterable<Buffe
     const raw = Buffer.from(goMarshal(cfg));
     const written = await store.content.writeBuffer(lease, raw);
     const id = written.digest;
-    store.tx(() =>
-      commitImages(store, [
+    store.tx(() => {
+      const moves = commitImages(store, [
         {
           image: {
             id,
@@ -81,8 +82,10 @@ export async function importImage(engine: EngineCore, input: AsyncIterable<Buffe
           },
           tags: target ? [{ repo: target.repo, tag: target.tag }] : [],
         },
-      ]),
-    );
+      ]);
+      for (const m of moves) imageEvent(store, 'tag', id, m.tag);
+      imageEvent(store, 'import', id);
+    });
     return id;
   } catch (err) {
     if (err instanceof BerthError) throw err;

@@ -4,6 +4,7 @@ import type { Store, Lease, NewImage, NewLayer } from '../store/store.js';
 import { ingestArchive, archiveFile, type IngestedArchive, type IngestedFile } from '../transport/archive-ingest.js';
 import { decompressAuto } from '../archive/compression.js';
 import { commitImages, type ImageToCommit } from './commit-images.js';
+import { imageEvent } from './events.js';
 import { BerthError, corrupt, invalidArgument, isKind } from '../image/errors.js';
 import { parseNormalizedNamed } from '../image/reference.js';
 import { filterManifests, type PlatformLike } from '../image/platform.js';
@@ -61,7 +62,11 @@ export async function loadImages(engine: EngineCore, input: AsyncIterable<Buffer
     if (opts.select !== undefined || opts.retag !== undefined) narrow(planned, opts.select, opts.retag);
     const ids = new Set(planned.map((p) => p.commit.image.id));
     for (const p of planned) if (p.parent && ids.has(p.parent)) p.commit.image.parent = p.parent;
-    const moves = store.tx(() => commitImages(store, planned.map((p) => p.commit)));
+    const moves = store.tx(() => {
+      const m = commitImages(store, planned.map((p) => p.commit));
+      for (const p of planned) imageEvent(store, 'load', p.commit.image.id);
+      return m;
+    });
     const lines: string[] = [];
     for (const m of moves) {
       if (m.previous) {

@@ -3,6 +3,7 @@ import type { DeleteItem, PruneReport } from './types.js';
 import { validateFilters, matchLabels, parseTimestamp, type Filters } from './filters.js';
 import { invalidArgument, isKind } from '../image/errors.js';
 import { deleteInTx } from './remove.js';
+import { recordEvent } from '../store/events.js';
 
 const ACCEPTED = ['dangling', 'label', 'label!', 'until'];
 
@@ -72,6 +73,7 @@ export function pruneImages(engine: EngineCore, filters: Filters = new Map()): P
     }
   }
   store.gc.sweep();
+  store.tx(() => recordEvent(store.db, 'image', 'prune', '', { reclaimed: String(reclaimed) }));
   return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
 }
 

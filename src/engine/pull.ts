@@ -1,7 +1,9 @@
 import type { EngineCore } from './engine.js';
 import type { Store, Lease, NewImage, NewLayer } from '../store/store.js';
 import type { ProgressFn } from '../image/progress.js';
+import type { AuthConfig } from '../registry/docker-config.js';
 import { commitImages } from './commit-images.js';
+import { imageEvent } from './events.js';
 import { RegistrySource, type FetchedDocument } from '../transport/registry-source.js';
 import { maxConcurrentDownloads, runLimited } from '../transport/registry-transfer.js';
 import { AnalyzerPool } from '../transport/registry-analysis.js';
@@ -19,6 +21,8 @@ export interface PullOptions {
   /** The platform to pull from an index; the host's by default. */
   platform?: PlatformLike;
   progress?: ProgressFn;
+  /** Registry credentials to use instead of the Docker config's (the API's X-Registry-Auth). */
+  auth?: AuthConfig;
 }
 
 export interface PullResult {
@@ -62,7 +66,7 @@ export async function pullImage(engine: EngineCore, name: string, opts: PullOpti
   }
   if (opts.allTags && !ref.isNameOnly) throw invalidArgument("tag can't be used with --all-tags/-a");
   if (!opts.allTags) ref = ref.tagNameOnly();
-  const source = RegistrySource.forReference(ref);
+  const source = RegistrySource.forReference(ref, ['pull'], opts.auth);
   const analyzers = new AnalyzerPool();
   const msg = (text: string) => opts.progress?.({ kind: 'message', text });
   try {
@@ -250,6 +254,7 @@ function commitPull(store: Store, ref: NamedReference, image: NewImage, manifest
   const q = store.meta.q;
   return store.tx(() => {
     const refName = ref.digest ? `${repo}@${ref.digest}` : `${repo}:${ref.tag}`;
+    imageEvent(store, 'pull', ref.familiarString());
     const old = q.ref.get(refName);
     const digestRefs = q.ref.get(`${repo}@${manifestDigest}`) ? [] : [{ repo, digest: manifestDigest }];
     if (old && old.image_id === image.id) {

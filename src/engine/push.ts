@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import type { EngineCore } from './engine.js';
 import type { Store, Lease } from '../store/store.js';
 import type { ProgressFn } from '../image/progress.js';
+import type { AuthConfig } from '../registry/docker-config.js';
+import { imageEvent } from './events.js';
 import { RegistrySink } from '../transport/registry-sink.js';
 import { maxConcurrentUploads, runLimited } from '../transport/registry-transfer.js';
 import { createCompressor, createDecompressor } from '../archive/compression.js';
@@ -15,6 +17,8 @@ export interface PushOptions {
   /** Push every tag of the repository (the reference must then be a bare name). */
   allTags?: boolean;
   progress?: ProgressFn;
+  /** Registry credentials to use instead of the Docker config's (the API's X-Registry-Auth). */
+  auth?: AuthConfig;
 }
 
 export interface PushedTag {
@@ -80,12 +84,15 @@ export async function pushImage(engine: EngineCore, name: string, opts: PushOpti
     if (!row) throw notFound(`tag does not exist: ${ref.familiarString()}`);
     targets = [{ tag: ref.tag!, image: row.image_id }];
   }
-  const sink = RegistrySink.forReference(ref);
+  const sink = RegistrySink.forReference(ref, opts.auth);
   const session = new PushSession(store, sink, ref, progress);
   try {
     await sink.client.ping();
     const out: PushedTag[] = [];
-    for (const t of targets) out.push(await session.pushTag(t.tag, t.image));
+    for (const t of targets) {
+      out.push(await session.pushTag(t.tag, t.image));
+      store.tx(() => imageEvent(store, 'push', ref.withTag(t.tag).familiarString()));
+    }
     return out;
   } finally {
     await sink.client.close();

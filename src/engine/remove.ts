@@ -8,6 +8,7 @@ import { familiarRef } from '../image/familiar.js';
 import type { RefRow } from '../store/metadata.js';
 import { containersUsing } from './containers-using.js';
 import type { Collected } from '../store/gc.js';
+import { imageEvent } from './events.js';
 
 export interface RemoveOptions {
   force?: boolean;
@@ -102,6 +103,7 @@ export function deleteInTx(store: Store, input: string, opts: RemoveOptions): De
     const removed = meta.q.ref.get(found.refName)!;
     meta.q.deleteRef.run(removed.name);
     records.push({ Untagged: fam(removed) });
+    imageEvent(store, 'untag', id, fam(removed));
     refs = meta.refsOf(id);
     if (!isCanonical(removed) && !refs.some((r) => !isCanonical(r) && r.repo === removed.repo)) {
       const remaining: RefRow[] = [];
@@ -109,6 +111,7 @@ export function deleteInTx(store: Store, input: string, opts: RemoveOptions): De
         if (isCanonical(r) && r.repo === removed.repo) {
           meta.q.deleteRef.run(r.name);
           records.push({ Untagged: fam(r) });
+          imageEvent(store, 'untag', id, fam(r));
         } else remaining.push(r);
       }
       refs = remaining;
@@ -122,6 +125,7 @@ export function deleteInTx(store: Store, input: string, opts: RemoveOptions): De
     for (const r of refs) {
       meta.q.deleteRef.run(r.name);
       records.push({ Untagged: fam(r) });
+      imageEvent(store, 'untag', id, fam(r));
     }
   }
   deleteHelper(store, id, res, Boolean(opts.force), !opts.noPrune, removedRepositoryRef);
@@ -170,7 +174,9 @@ function deleteHelper(
   for (const r of meta.refsOf(id)) {
     meta.q.deleteRef.run(r.name);
     res.records.push({ Untagged: fam(r) });
+    imageEvent(store, 'untag', id, fam(r));
   }
+  imageEvent(store, 'delete', id);
   const removed = deleteImageRow(store, id);
   res.records.push({ Deleted: id });
   for (const l of removed.layers) res.records.push({ Deleted: l });

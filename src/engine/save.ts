@@ -11,6 +11,7 @@ import { BerthError, notFound, corrupt } from '../image/errors.js';
 import type { ImageConfig } from '../image/types.js';
 import { NoSuchImage } from './resolve.js';
 import { parseTagTarget } from './refs.js';
+import { imageEvent } from './events.js';
 import type { ImageRow } from '../store/metadata.js';
 
 export interface SaveOptions {
@@ -94,6 +95,7 @@ export async function prepareArchive(engine: EngineCore, names: string[], opts: 
       const selected = selectImages(store, names);
       const images: { sel: Selected; layers: { chain: string; diffId: string; tarSize: number; blobs: { blob: string; media_type: string }[] }[] }[] = [];
       for (const sel of selected.values()) {
+        imageEvent(store, 'save', sel.row.id);
         lease.attach('blob', sel.row.id);
         const layers = store.meta.layerChain(sel.row.id).map((chain) => {
           const l = store.meta.layer(chain);

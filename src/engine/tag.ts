@@ -1,6 +1,8 @@
 import type { EngineCore } from './engine.js';
 import { resolveImage } from './resolve.js';
 import { parseTagTarget } from './refs.js';
+import { imageEvent } from './events.js';
+import { familiarRef } from '../image/familiar.js';
 
 /** `tag SOURCE TARGET`: points TARGET at SOURCE's image (moving it if it existed), in one transaction. */
 export function tagImage(engine: EngineCore, source: string, target: string): void {
@@ -16,5 +18,6 @@ export function tagImage(engine: EngineCore, source: string, target: string): vo
       image_id: img.id,
       created: Date.now(),
     });
+    imageEvent(store, 'tag', img.id, familiarRef(t.repo, t.tag, null));
   });
 }

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import { runDirFor } from './runc.js';
-import { getRow, parseSpec, type ContainerRow } from './container-store.js';
+import { containerEvent, getRow, parseSpec, type ContainerRow } from './container-store.js';
 import { ContainerFs } from './container-fs.js';
 import type { SnapshotterKind } from './detect.js';
 
@@ -46,6 +46,7 @@ export function removeContainer(store: Store, id: string, fs: ContainerFs): void
   }
   store.tx(() => {
     const row = getRow(store, id);
+    if (row) containerEvent(store, row, 'destroy');
     store.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
     store.db.prepare("INSERT OR IGNORE INTO trash (kind, key) VALUES ('container', ?)").run(id);
     if (row?.top_layer) store.gc.collect({ layers: [row.top_layer] });

@@ -10,6 +10,7 @@ import type { ContainerConfig } from '../image/types.js';
 import { readFileSync } from 'node:fs';
 import { notFound, invalidArgument } from '../image/errors.js';
 import { nowNs, rfc3339Nano } from './time.js';
+import { recordEvent } from '../store/events.js';
 
 export type ContainerStatus = 'created' | 'starting' | 'running' | 'exited' | 'removing' | 'dead';
 
@@ -74,6 +75,19 @@ export class NoSuchContainer extends Error {}
 
 export function parseSpec(row: ContainerRow): ContainerSpecRecord {
   return JSON.parse(row.config) as ContainerSpecRecord;
+}
+
+/** Records a container event with Docker's attributes (labels, image as named, name). */
+export function containerEvent(store: Store, row: ContainerRow, action: string, extra: Record<string, string> = {}): void {
+  let attrs: Record<string, string> = {};
+  let image = '';
+  try {
+    attrs = row.labels ? (JSON.parse(row.labels) as Record<string, string>) : {};
+    image = parseSpec(row).Config.Image ?? '';
+  } catch {
+    /* an unreadable record still gets its event */
+  }
+  recordEvent(store.db, 'container', action, row.id, { ...attrs, image, name: row.name.replace(/^\//, ''), ...extra });
 }
 
 export function getRow(store: Store, id: string): ContainerRow | undefined {

@@ -17,7 +17,7 @@ import { Frame, FrameDecoder, encodeFrame } from './attach.js';
 import { JsonLogWriter, type StreamName } from './jsonlog.js';
 import { startRuntimeProcess, type RuntimeProcess } from './process.js';
 import { Runc } from './runc.js';
-import { getRow, nowString, parseSpec } from './container-store.js';
+import { containerEvent, getRow, nowString, parseSpec } from './container-store.js';
 import { containerFs, containerPaths, removeContainer, startFailureCode } from './container-files.js';
 import { within } from './time.js';
 
@@ -113,13 +113,14 @@ async function main(): Promise<void> {
     runc.delete(id);
     fs.unmount();
     const code = startFailureCode(message);
-    store.tx(() =>
+    store.tx(() => {
       store.db
         .prepare(
           "UPDATE containers SET state = CASE WHEN started = '' THEN 'created' ELSE 'exited' END, pid = 0, monitor_pid = 0, exit_code = ?, error = ? WHERE id = ?",
         )
-        .run(code, message, id),
-    );
+        .run(code, message, id);
+      containerEvent(store, row, 'die', { exitCode: String(code) });
+    });
     report({ ok: false, error: message, code });
     broadcast(Frame.Error, JSON.stringify({ message, code }));
     await closeAll();
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
   }
   store.tx(() => {
     store.db.prepare("UPDATE containers SET state = 'running', started = ?, finished = '', exit_code = 0, error = '' WHERE id = ?").run(nowString(), id);
+    containerEvent(store, row, 'start');
   });
   report({ ok: true, pid });
   broadcast(Frame.Started, JSON.stringify({ pid }));
@@ -186,13 +188,15 @@ async function main(): Promise<void> {
   runc.delete(id);
   fs.unmount();
   if (spec.HostConfig.AutoRemove) {
+    store.tx(() => containerEvent(store, row, 'die', { exitCode: String(status.code) }));
     removeContainer(store, id, fs);
   } else {
-    store.tx(() =>
+    store.tx(() => {
       store.db
         .prepare("UPDATE containers SET state = 'exited', pid = 0, monitor_pid = 0, exit_code = ?, finished = ? WHERE id = ? AND state IN ('running', 'starting', 'removing')")
-        .run(status.code, nowString(), id),
-    );
+        .run(status.code, nowString(), id);
+      containerEvent(store, row, 'die', { exitCode: String(status.code) });
+    });
   }
   broadcast(Frame.Exit, JSON.stringify({ code: status.code }));
   await closeAll();

@@ -165,4 +165,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX containers_image ON containers(image_id);
   CREATE INDEX containers_layer ON containers(top_layer);
   `,
+
+  // 4: events (image and container actions, as Docker's /events reports them), written by the
+  // operations themselves so that `berth serve` streams what any berth process did. Only the
+  // newest rows are kept (see store/events.ts).
+  `
+  CREATE TABLE events (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_us    INTEGER NOT NULL,
+    type       TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    attributes TEXT
+  );
+  CREATE INDEX events_time ON events(time_us);
+  CREATE INDEX events_actor ON events(actor, type);
+  `,
 ];

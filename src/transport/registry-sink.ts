@@ -2,6 +2,7 @@ import { Transform, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient, backoffDelay, retryPolicy } from '../registry/client.js';
 import { credentialsForDomain } from '../registry/credentials.js';
+import type { AuthConfig } from '../registry/docker-config.js';
 import { RegistryResponseError, isTransient } from '../registry/errors.js';
 import type { NamedReference } from '../image/reference.js';
 import type { Descriptor } from '../image/types.js';
@@ -47,10 +48,11 @@ export class RegistrySink {
     readonly ref: NamedReference,
   ) {}
 
-  static forReference(ref: NamedReference): RegistrySink {
+  /** `auth`, when given, replaces the credentials of the Docker config (an API client's X-Registry-Auth). */
+  static forReference(ref: NamedReference, auth?: AuthConfig): RegistrySink {
     const client = new RegistryClient({
       domain: ref.domain,
-      credentials: () => credentialsForDomain(ref.domain),
+      credentials: () => (auth ? Promise.resolve(auth) : credentialsForDomain(ref.domain)),
       actions: ['push', 'pull'],
     });
     return new RegistrySink(client, ref.path, ref);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient, backoffDelay, retryPolicy } from '../registry/client.js';
 import { credentialsForDomain } from '../registry/credentials.js';
+import type { AuthConfig } from '../registry/docker-config.js';
 import { header, transportError } from '../registry/http.js';
 import { TruncatedBodyError, isTransient, RegistryTransportError } from '../registry/errors.js';
 import { BerthError, corrupt, invalidArgument } from '../image/errors.js';
@@ -64,8 +65,9 @@ export class RegistrySource {
     readonly ref: NamedReference,
   ) {}
 
-  static forReference(ref: NamedReference, actions: ('pull' | 'push')[] = ['pull']): RegistrySource {
-    const client = new RegistryClient({ domain: ref.domain, credentials: () => credentialsForDomain(ref.domain), actions });
+  /** `auth`, when given, replaces the credentials of the Docker config (an API client's X-Registry-Auth). */
+  static forReference(ref: NamedReference, actions: ('pull' | 'push')[] = ['pull'], auth?: AuthConfig): RegistrySource {
+    const client = new RegistryClient({ domain: ref.domain, credentials: () => (auth ? Promise.resolve(auth) : credentialsForDomain(ref.domain)), actions });
     return new RegistrySource(client, ref.path, ref);
   }
 
