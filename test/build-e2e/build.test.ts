@@ -470,3 +470,24 @@ test('build: prune and gc running during a build never collect what it is buildi
   const check = await s.berth('system', 'check');
   assert.equal(check.code, 0, check.stdout + check.stderr);
 });
+
+test('buildx: create --use, ls, use, version, and buildx build with the build flags', async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const env = { BERTH_BUILDX_CONFIG: join(s.dir, 'buildx.json') };
+  const bx = (...a: string[]) => s.run(['buildx', ...a], { env });
+  const c = await bx('create', '--use', '--name', 'ci');
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(c.stdout, 'ci\n');
+  const ls = await bx('ls');
+  assert.match(ls.stdout, /^NAME\/NODE\s+DRIVER\/ENDPOINT\s+STATUS\s+BUILDKIT\s+PLATFORMS$/m);
+  assert.match(ls.stdout, /^ci\*/m);
+  assert.equal((await bx('use', 'default')).code, 0);
+  assert.match((await bx('ls')).stdout, /^default\*/m);
+  assert.notEqual((await bx('use', 'nope')).code, 0);
+  assert.match((await bx('version')).stdout, /^github\.com\/docker\/buildx /);
+  const dir = s.ctx('bx', { Dockerfile: 'FROM busybox:local\nARG A\nLABEL a=$A\n' });
+  const b = await bx('build', '--build-arg', 'A=1', '--load', '-t', 'bx:1', dir);
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal((await s.inspect('bx:1')).Config.Labels.a, '1');
+});
