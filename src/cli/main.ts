@@ -192,7 +192,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const mod = await loader();
     const code = (await mod.default(args, ctx)) ?? 0;
-    await ctx.out.drain();
+    await ctx.drain();
     return code;
   } catch (err) {
     // args.js (and commander) is loaded only by commands that needed the full parser.
@@ -200,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
       const { HelpShown } = await import('./args.js');
       if (err instanceof HelpShown) return 0;
     }
-    await ctx.out.drain();
+    await ctx.drain();
     const { text, code } = describeError(err);
     process.stderr.write(text + '\n');
     if (process.env.BERTH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

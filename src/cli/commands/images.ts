@@ -65,7 +65,7 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
   const query = needsReferenceGrammar(filters) ? (await import('../../engine/list.js')).listQuery(engine, listOpts) : compileListQuery(listOpts);
   if (source === '' || source === 'table') {
     const listing = readListing(engine, query);
-    ctx.out.write(opts.quiet ? renderImagesQuiet(listing, trunc) : await renderImagesTable(listing, { digests: Boolean(opts.digests), trunc, nowMs: now }));
+    ctx.write(opts.quiet ? renderImagesQuiet(listing, trunc) : await renderImagesTable(listing, { digests: Boolean(opts.digests), trunc, nowMs: now }));
     return 0;
   }
 
@@ -86,7 +86,7 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
     }
   };
   try {
-    ctx.out.write(renderFormatted({ format, headers: { ...imageHeaders }, rows: rows(), rowType: imageRowType }));
+    ctx.write(renderFormatted({ format, headers: { ...imageHeaders }, rows: rows(), rowType: imageRowType }));
   } catch (err) {
     throw new CliError((err as Error).message);
   }

@@ -35,7 +35,7 @@ export default async function rmi(argv: string[], ctx: CliContext): Promise<numb
   for (const name of args) {
     try {
       for (const r of removeImage(engine, name, { force: opts.force, noPrune: opts.prune === false })) {
-        ctx.out.line('Deleted' in r ? `Deleted: ${r.Deleted}` : `Untagged: ${r.Untagged}`);
+        ctx.write('Deleted' in r ? `Deleted: ${r.Deleted}\n` : `Untagged: ${r.Untagged}\n`);
       }
     } catch (err) {
       if (!isKind(err, 'not-found')) fatal = true;
