@@ -328,6 +328,8 @@ async function downloadLayer(
     let lastReport = 0;
     const chunks = source.blob(p.desc, {
       signal,
+      // The analysis gets each chunk once the store has hashed and written it.
+      consumed: (chunk) => analyzer.push(chunk),
       onRetry: (_attempt, offset, _err, delayMs) => {
         resumed = resumed || offset > 0;
         const secs = Math.max(1, Math.ceil(delayMs / 1000));
@@ -349,7 +351,6 @@ async function downloadLayer(
             lastReport = now;
             progress({ kind: 'progress', id, action: 'Downloading', current, total: p.desc.size });
           }
-          return analyzer.push(chunk);
         },
       });
     } catch (err) {

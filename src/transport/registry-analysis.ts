@@ -4,6 +4,7 @@ import { LayerAnalyzer, type LayerAnalysis } from './layer-analysis.js';
 
 /** What a pull feeds each layer's bytes to, to learn its diff ID and sizes. */
 export interface Analyzer {
+  /** Takes the chunk; with a worker, its memory may move there (the caller must not use it again). */
   push(chunk: Buffer): Promise<void>;
   finish(): Promise<LayerAnalysis | undefined>;
 }
@@ -85,14 +86,10 @@ export class AnalyzerPool {
       async push(chunk: Buffer): Promise<void> {
         if (s.failure) throw s.failure;
         s.inFlight += chunk.byteLength;
-        if (chunk.buffer instanceof SharedArrayBuffer) {
-          // Shared memory: the worker reads these very bytes.
-          worker.postMessage({ id, type: 'data', chunk });
-        } else {
-          // A copy of just these bytes, moved (not cloned again) into the worker.
-          const copy = new Uint8Array(chunk);
-          worker.postMessage({ id, type: 'data', chunk: copy }, [copy.buffer]);
-        }
+        const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && !(chunk.buffer instanceof SharedArrayBuffer);
+        // A chunk that owns its memory moves into the worker as is; anything else is copied first.
+        const msg = whole ? chunk : new Uint8Array(chunk);
+        worker.postMessage({ id, type: 'data', chunk: msg }, [msg.buffer as ArrayBuffer]);
         while (s.inFlight > IN_FLIGHT && !s.failure) await new Promise<void>((r) => (s.wake = r));
       },
       finish(): Promise<LayerAnalysis | undefined> {

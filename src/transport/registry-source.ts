@@ -31,24 +31,15 @@ export function schema1Error(ref: string): BerthError {
 
 const BATCH = 1 << 20;
 
-/**
- * Joins chunks into memory shared with worker threads: the layer analysis worker reads the same
- * bytes the main thread hashes and writes, without a copy. Chunks are never modified afterwards.
- */
-function sharedConcat(chunks: Buffer[], total: number): Buffer {
-  const out = Buffer.from(new SharedArrayBuffer(total));
-  let at = 0;
-  for (const c of chunks) {
-    c.copy(out, at);
-    at += c.length;
-  }
-  return out;
-}
-
 export interface BlobReadOptions {
   /** Called before a retry of an interrupted transfer, with the offset it resumes from. */
   onRetry?: (attempt: number, offset: number, err: unknown, delayMs: number) => void;
   signal?: AbortSignal;
+  /**
+   * Sees every chunk once the consumer is done with it (it asked for the next one). Chunks are
+   * freshly allocated and unshared, so this may take ownership of their memory.
+   */
+  consumed?: (chunk: Buffer) => Promise<void> | void;
 }
 
 /**
@@ -160,27 +151,31 @@ export class RegistrySource {
             batch.push(chunk);
             batched += chunk.length;
             if (batched >= BATCH) {
-              const out = sharedConcat(batch, batched);
+              const out = Buffer.concat(batch, batched);
               batch = [];
               batched = 0;
               offset += out.length;
               yield out;
+              await opts.consumed?.(out);
             }
           }
         } catch (err) {
           if (batched > 0) {
             // Keep what arrived before the failure: the retry resumes after it.
-            const out = sharedConcat(batch, batched);
+            const out = Buffer.concat(batch, batched);
             batch = [];
             batched = 0;
             offset += out.length;
             yield out;
+            await opts.consumed?.(out);
           }
           throw err instanceof BerthError ? err : transportError('GET', url, err);
         }
         if (batched > 0) {
+          const out = Buffer.concat(batch, batched);
           offset += batched;
-          yield sharedConcat(batch, batched);
+          yield out;
+          await opts.consumed?.(out);
         }
         if (desc.size >= 0 && offset < desc.size) {
           throw new TruncatedBodyError(`unexpected EOF reading ${desc.digest}: ${offset} of ${desc.size} bytes`);
