@@ -5,7 +5,7 @@
 // docker://, each run into an empty registry.
 // Usage: node dist/bench/pull-push.js [MIB] [--runs N]   (default 500 MiB, 3 runs)
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { layerFromEntries } from '../src/archive/layer-writer.js';
 import { MediaType } from '../src/image/mediatypes.js';
 import { startRegistry, type RunningRegistry } from '../test/helpers/registry.js';
-import { BERTH_MAIN, CACHE_DIR, ensureDir, median, mib, parseBenchArgs, printTable, readMarker, runWithPeakRss, writeMarker } from './lib.js';
+import { BERTH_MAIN, CACHE_DIR, ensureDir, median, mib, parseBenchArgs, printTable, readMarker, writeMarker } from './lib.js';
 
 const GENERATOR_VERSION = 1;
 const LAYERS = 5;
@@ -110,6 +110,24 @@ function sync(): void {
   spawnSync('sync');
 }
 
+interface Run {
+  ms: number;
+  /** user + system CPU time of the process (and its threads), ms */
+  cpuMs: number;
+  maxRssKiB: number;
+}
+
+/** Runs a command under GNU time: wall time, CPU time and peak RSS. */
+function timed(cmd: string, args: string[]): Run {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const lines = r.stderr.toString().trim().split('\n');
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${lines.join('\n')}`);
+  const [u, sy, m] = lines[lines.length - 1]!.split(' ').map(Number);
+  return { ms, cpuMs: (u! + sy!) * 1000, maxRssKiB: m! };
+}
+
 function must(what: string, r: ReturnType<typeof spawnSync>): void {
   if (r.status !== 0) throw new Error(`${what} failed: ${r.stderr?.toString()}`);
 }
@@ -123,8 +141,7 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const source: RunningRegistry = await startRegistry(join(work, 'source-registry'));
-  const res = { berthPull: [] as number[], berthPullRss: [] as number[], skopeoPull: [] as number[], skopeoPullRss: [] as number[] };
-  const push = { berth: [] as number[], berthRss: [] as number[], skopeo: [] as number[], skopeoRss: [] as number[] };
+  const runs_ = { berthPull: [] as Run[], skopeoPull: [] as Run[], berthPush: [] as Run[], skopeoPush: [] as Run[] };
   try {
     const ref = `${source.addr}/bench/big:1`;
     must('seeding the registry', spawnSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:bench`, `docker://${ref}`]));
@@ -132,15 +149,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       rmSync(root, { recursive: true, force: true });
       sync();
-      let r = await runWithPeakRss(process.execPath, [BERTH_MAIN, '--root', root, 'pull', '-q', ref]);
-      res.berthPull.push(r.ms);
-      res.berthPullRss.push(r.maxRssKiB);
+      runs_.berthPull.push(timed(process.execPath, [BERTH_MAIN, '--root', root, 'pull', '-q', ref]));
       const dest = join(work, 'skopeo-oci');
       rmSync(dest, { recursive: true, force: true });
       sync();
-      r = await runWithPeakRss('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `oci:${dest}:bench`]);
-      res.skopeoPull.push(r.ms);
-      res.skopeoPullRss.push(r.maxRssKiB);
+      runs_.skopeoPull.push(timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `oci:${dest}:bench`]));
     }
     // Pushes go to an empty registry each time, so every blob is really uploaded.
     for (let i = 0; i < runs; i++) {
@@ -149,9 +162,7 @@ async function main(): Promise<void> {
         const tagged = `${target.addr}/bench/big:1`;
         must('tag', spawnSync(process.execPath, [BERTH_MAIN, '--root', root, 'tag', ref, tagged]));
         sync();
-        const r = await runWithPeakRss(process.execPath, [BERTH_MAIN, '--root', root, 'push', '-q', tagged]);
-        push.berth.push(r.ms);
-        push.berthRss.push(r.maxRssKiB);
+        runs_.berthPush.push(timed(process.execPath, [BERTH_MAIN, '--root', root, 'push', '-q', tagged]));
       } finally {
         await target.stop();
         rmSync(target.dir, { recursive: true, force: true });
@@ -159,9 +170,7 @@ async function main(): Promise<void> {
       const target2 = await startRegistry(join(work, `skopeo-registry-${i}`));
       try {
         sync();
-        const r = await runWithPeakRss('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:bench`, `docker://${target2.addr}/bench/big:1`]);
-        push.skopeo.push(r.ms);
-        push.skopeoRss.push(r.maxRssKiB);
+        runs_.skopeoPush.push(timed('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:bench`, `docker://${target2.addr}/bench/big:1`]));
       } finally {
         await target2.stop();
         rmSync(target2.dir, { recursive: true, force: true });
@@ -170,35 +179,28 @@ async function main(): Promise<void> {
   } finally {
     await source.stop();
   }
-  const rate = (ms: number) => `${((bytes / 2 ** 20) / (ms / 1000)).toFixed(0)} MiB/s`;
   const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const kib = (k: number) => mib(k * 1024);
-  console.log(`\npull/push of a ${LAYERS}-layer image, ${mib(bytes)} compressed (${statSync(layout).isDirectory() ? 'random data, gzip' : ''}), median of ${runs} runs\n`);
+  const med = (xs: Run[], k: keyof Run) => median(xs.map((x) => x[k]));
+  const min = (xs: Run[]) => Math.min(...xs.map((x) => x.ms));
+  const rssMax = (xs: Run[]) => mib(Math.max(...xs.map((x) => x.maxRssKiB)) * 1024);
+  const row = (name: string, b: Run[], k: Run[]) => [
+    name,
+    sec(med(b, 'ms')),
+    sec(med(k, 'ms')),
+    (med(b, 'ms') / med(k, 'ms')).toFixed(2) + 'x',
+    `${sec(min(b))} / ${sec(min(k))}`,
+    `${sec(med(b, 'cpuMs'))} / ${sec(med(k, 'cpuMs'))}`,
+    `${((bytes / 2 ** 20) / (med(b, 'ms') / 1000)).toFixed(0)} MiB/s`,
+    `${rssMax(b)} / ${rssMax(k)}`,
+  ];
+  console.log(`\npull/push of a ${LAYERS}-layer image, ${mib(bytes)} compressed (random data, gzip), ${runs} runs, berth and skopeo alternating\n`);
   printTable(
-    ['operation', 'berth', 'skopeo copy', 'berth/skopeo', 'berth rate', 'berth peak RSS', 'skopeo peak RSS'],
-    [
-      [
-        'pull (registry → store)',
-        sec(median(res.berthPull)),
-        sec(median(res.skopeoPull)),
-        (median(res.berthPull) / median(res.skopeoPull)).toFixed(2) + 'x',
-        rate(median(res.berthPull)),
-        kib(Math.max(...res.berthPullRss)),
-        kib(Math.max(...res.skopeoPullRss)),
-      ],
-      [
-        'push (store → empty registry)',
-        sec(median(push.berth)),
-        sec(median(push.skopeo)),
-        (median(push.berth) / median(push.skopeo)).toFixed(2) + 'x',
-        rate(median(push.berth)),
-        kib(Math.max(...push.berthRss)),
-        kib(Math.max(...push.skopeoRss)),
-      ],
-    ],
+    ['operation', 'berth', 'skopeo copy', 'berth/skopeo', 'fastest (b / s)', 'CPU time (b / s)', 'berth rate', 'peak RSS (b / s)'],
+    [row('pull (registry -> store)', runs_.berthPull, runs_.skopeoPull), row('push (store -> empty registry)', runs_.berthPush, runs_.skopeoPush)],
   );
-  console.log(`\nruns (ms): berth pull ${res.berthPull.map((x) => x.toFixed(0)).join(', ')}; skopeo pull ${res.skopeoPull.map((x) => x.toFixed(0)).join(', ')}`);
-  console.log(`           berth push ${push.berth.map((x) => x.toFixed(0)).join(', ')}; skopeo push ${push.skopeo.map((x) => x.toFixed(0)).join(', ')}`);
+  console.log(`\nwall ms: berth pull ${runs_.berthPull.map((x) => x.ms.toFixed(0)).join(', ')}; skopeo pull ${runs_.skopeoPull.map((x) => x.ms.toFixed(0)).join(', ')}`);
+  console.log(`         berth push ${runs_.berthPush.map((x) => x.ms.toFixed(0)).join(', ')}; skopeo push ${runs_.skopeoPush.map((x) => x.ms.toFixed(0)).join(', ')}`);
+  console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (other work on the machine skews wall times)`);
   rmSync(work, { recursive: true, force: true });
 }
 
