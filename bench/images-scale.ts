@@ -1,7 +1,10 @@
 // `images`, `images -q` and `rmi` of one image at 1,000, 10,000 and 100,000 distinct images:
 // whole-process wall time of the real CLI, against a bare `node -e 0` start measured in the same
-// run. Usage: node dist/bench/images-scale.js [1000,10000,100000] [--runs N]
-import { rmSync } from 'node:fs';
+// run. Usage: node dist/bench/images-scale.js [1000,10000,100000] [--runs N] [--baseline MAIN_JS]
+// (--baseline: also time `images` and `images -q` of another build, e.g. a git worktree's
+// dist/src/cli/main.js, in the same rounds)
+import { copyFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Store, type NewLayer } from '../src/store/store.js';
 import type { Lease } from '../src/store/leases.js';
@@ -25,6 +28,7 @@ import {
   timeBerth,
   timeRun,
   writeMarker,
+  type Timed,
 } from './lib.js';
 
 /** Bump when the generated images change, so cached stores are rebuilt. */
@@ -224,6 +228,31 @@ async function restoreTargets(root: string, n: number, targets: number[]): Promi
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A copy of the store's database for another build of berth (--baseline), readable by it: an
+ * older berth refuses a schema newer than its own, so the copy says it is at that version (the
+ * tables added since are simply not looked at). The blobs are shared read-only: only `images`
+ * and `images -q` run there.
+ */
+function baselineStore(root: string, main: string): string {
+  const copy = `${root}-baseline`;
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(join(copy, 'ingest'), { recursive: true });
+  symlinkSync(join(root, 'blobs'), join(copy, 'blobs'));
+  const store = Store.open(root);
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  store.close();
+  copyFileSync(join(root, 'berth.db'), join(copy, 'berth.db'));
+  const probe = timeRun(process.execPath, [main, '--root', copy, 'images', '-q']);
+  const m = /newer than this berth supports \((\d+)\)/.exec(probe.stderr.toString());
+  if (m) {
+    const db = new Database(join(copy, 'berth.db'));
+    db.pragma(`user_version = ${Number(m[1])}`);
+    db.close();
+  }
+  return copy;
+}
+
 interface Result {
   n: number;
   rows: number;
@@ -231,6 +260,9 @@ interface Result {
   images: number;
   quiet: number;
   rmi: number;
+  /** With --baseline: the other build's images and images -q, measured in the same rounds. */
+  baseImages?: number;
+  baseQuiet?: number;
 }
 
 function lineCount(b: Buffer): number {
@@ -239,24 +271,35 @@ function lineCount(b: Buffer): number {
   return c;
 }
 
-async function measure(n: number, runs: number): Promise<Result> {
+function listed(what: string, r: Timed, lines: number): number {
+  mustSucceed(what, r);
+  if (lineCount(r.stdout) !== lines) throw new Error(`${what} printed ${lineCount(r.stdout)} lines, expected ${lines}`);
+  return r.ms;
+}
+
+async function measure(n: number, runs: number, baseline: string | undefined): Promise<Result> {
   const targets = rmiTargets(n, runs);
   const { root, rows } = await ensureStore(n, targets);
+  const base = baseline ? { main: baseline, root: baselineStore(root, baseline) } : undefined;
+  const runBase = (args: string[]) => timeRun(process.execPath, [base!.main, '--root', base!.root, ...args]);
   const node: number[] = [];
   const images: number[] = [];
   const quiet: number[] = [];
   const rmi: number[] = [];
+  const baseImages: number[] = [];
+  const baseQuiet: number[] = [];
   // One untimed round warms the page cache and the database file.
   mustSucceed('images', timeBerth(root, ['images']));
   mustSucceed('images -q', timeBerth(root, ['images', '-q']));
+  if (base) mustSucceed('baseline images', runBase(['images']));
   for (let r = 0; r < runs; r++) {
     node.push(mustSucceed('node -e 0', timeRun(process.execPath, ['-e', '0'])).ms);
-    const a = mustSucceed('images', timeBerth(root, ['images']));
-    if (lineCount(a.stdout) !== rows + 1) throw new Error(`images printed ${lineCount(a.stdout)} lines, expected ${rows + 1}`);
-    images.push(a.ms);
-    const q = mustSucceed('images -q', timeBerth(root, ['images', '-q']));
-    if (lineCount(q.stdout) !== rows) throw new Error(`images -q printed ${lineCount(q.stdout)} lines, expected ${rows}`);
-    quiet.push(q.ms);
+    images.push(listed('images', timeBerth(root, ['images']), rows + 1));
+    quiet.push(listed('images -q', timeBerth(root, ['images', '-q']), rows));
+    if (base) {
+      baseImages.push(listed('baseline images', runBase(['images']), rows + 1));
+      baseQuiet.push(listed('baseline images -q', runBase(['images', '-q']), rows));
+    }
   }
   try {
     for (let r = 0; r < runs && r < targets.length; r++) {
@@ -268,17 +311,23 @@ async function measure(n: number, runs: number): Promise<Result> {
   } finally {
     await restoreTargets(root, n, targets);
   }
-  return { n, rows, node: median(node), images: median(images), quiet: median(quiet), rmi: median(rmi) };
+  const out: Result = { n, rows, node: median(node), images: median(images), quiet: median(quiet), rmi: median(rmi) };
+  if (base) {
+    out.baseImages = median(baseImages);
+    out.baseQuiet = median(baseQuiet);
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const scales = args.scales ?? [1000, 10000, 100000];
   const runs = args.runs ?? 7;
+  const baseline = args.options.get('baseline');
   const results: Result[] = [];
   for (const n of scales) {
     process.stderr.write(`images-scale: ${n} images, ${runs} runs\n`);
-    results.push(await measure(n, runs));
+    results.push(await measure(n, runs, baseline));
   }
   console.log(`\nimages-scale: whole-process wall time, median of ${runs} runs (berth = node ${process.version} + CLI)\n`);
   printTable(
@@ -296,6 +345,21 @@ async function main(): Promise<void> {
       ratio(r.images / r.node),
     ]),
   );
+  if (baseline) {
+    console.log(`\nthe same rounds, against the build at ${baseline}:\n`);
+    printTable(
+      ['images', 'baseline images', 'images', 'speed-up', 'baseline -q', 'images -q', 'speed-up'],
+      results.map((r) => [
+        String(r.n),
+        ms(r.baseImages!),
+        ms(r.images),
+        ratio(r.baseImages! / r.images),
+        ms(r.baseQuiet!),
+        ms(r.quiet),
+        ratio(r.baseQuiet! / r.quiet),
+      ]),
+    );
+  }
   const big = results.find((r) => r.n === 100000);
   const small = results.find((r) => r.n === 1000);
   console.log('');

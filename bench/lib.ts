@@ -7,8 +7,8 @@ import { join } from 'node:path';
 /** Populated stores and generated archives are cached here so reruns are quick. */
 export const CACHE_DIR = process.env.BERTH_BENCH_DIR ?? '/var/tmp/berth-bench';
 
-/** The compiled CLI this benchmark measures. */
-export const BERTH_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** The compiled CLI this benchmark measures ($BERTH_BENCH_MAIN: another build's main.js). */
+export const BERTH_MAIN = process.env.BERTH_BENCH_MAIN ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 export function ensureDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
@@ -19,16 +19,21 @@ export interface Args {
   /** Positional scale list, e.g. "1000,10000". */
   scales: number[] | undefined;
   runs: number | undefined;
+  /** --name=value options. */
+  options: Map<string, string>;
+  /** Other --name flags. */
   flags: Set<string>;
 }
 
 /** `node dist/bench/x.js [SCALES] [--runs N] [--flag]`; SCALES is a comma-separated list (k/m suffixes allowed). */
 export function parseBenchArgs(argv: string[]): Args {
-  const out: Args = { scales: undefined, runs: undefined, flags: new Set() };
+  const out: Args = { scales: undefined, runs: undefined, options: new Map(), flags: new Set() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--runs') out.runs = Number(argv[++i]);
     else if (a.startsWith('--runs=')) out.runs = Number(a.slice(7));
+    else if (a === '--baseline') out.options.set('baseline', argv[++i]!);
+    else if (a.startsWith('--') && a.includes('=')) out.options.set(a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1));
     else if (a.startsWith('--')) out.flags.add(a.slice(2));
     else out.scales = a.split(',').filter(Boolean).map(parseCount);
   }
