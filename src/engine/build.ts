@@ -984,7 +984,8 @@ export class Builder {
     } else if (make) {
       const plan = await make();
       if (plan && plan.entries.length) {
-        layer = await this.storeLayer(layerFromEntries(plan.entries));
+        const size = plan.entries.reduce((n, e) => n + (e.type === 'file' ? (e.size ?? 0) : e.type === 'symlink' ? Buffer.byteLength(e.linkname ?? '') : 0), 0);
+        layer = await this.storeLayer(layerFromEntries(plan.entries), size);
         nodes = plan.nodes;
       }
     }
@@ -1048,7 +1049,12 @@ export class Builder {
   }
 
   /** Streams a layer tar into the store (uncompressed, as Docker's classic builder keeps it). */
-  private async storeLayer(tar: AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<NewLayer> {
+  private async storeLayer(tar: AsyncIterable<Buffer> | NodeJS.ReadableStream, knownSize?: number): Promise<NewLayer> {
+    if (knownSize !== undefined) {
+      // A layer berth wrote itself is stored uncompressed: its diff ID is its digest.
+      const blob = await this.store.content.write(this.lease, tar as AsyncIterable<Buffer>);
+      return { diffId: blob.digest, size: knownSize, tarSize: blob.size, blobs: [{ digest: blob.digest, mediaType: MediaType.dockerLayer }] };
+    }
     const analyzer = new LayerAnalyzer();
     const blob = await this.store.content.write(this.lease, tar as AsyncIterable<Buffer>, { onData: (c) => analyzer.push(c) });
     const a = await analyzer.finish();
