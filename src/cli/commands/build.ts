@@ -39,7 +39,7 @@ export interface BuildFlags {
 
 /** The flags of `docker build` / `docker buildx build` that berth honours (others are accepted). */
 export function buildOptions(c: Command): void {
-  c.option('-t, --tag <name:tag>', 'Name and optionally a tag in the "name:tag" format', collect)
+  c.option('-t, --tag <list>', 'Name and optionally a tag in the "name:tag" format', collect)
     .option('-f, --file <string>', 'Name of the Dockerfile (Default is "PATH/Dockerfile")')
     .option('--build-arg <list>', 'Set build-time variables', collect)
     .option('--target <string>', 'Set the target build stage to build.')
