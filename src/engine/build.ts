@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { EngineCore } from './engine.js';
@@ -240,6 +240,7 @@ export class Builder {
   private contextIndex: DirIndex | undefined;
   private readonly fsIndexes = new Map<string, Promise<FsIndex>>();
   private readonly materialized = new Map<string, Promise<DirIndex>>();
+  private readonly filteredDirs = new Map<string, string>();
   private runs: StageRun[] = [];
   /** Cache entries this build hit or recorded (what --cache-to exports). */
   readonly usedCache: { key: string; imageId: Digest; layers: NewLayer[]; description: string }[] = [];
@@ -883,7 +884,8 @@ export class Builder {
           // and BuildKit's rw binds discard writes anyway.
           const entry = resolveInIndex(idx, goClean('/' + m.source).slice(1));
           if (!entry) throw notFound(`failed to compute cache key: "/${goClean('/' + m.source).slice(1)}": not found`);
-          specs.push({ type: 'bind', target: m.target, source: idx.abs(entry.rel), readOnly: true });
+          const filtered = !m.from && entry.type === 'dir' && !this.opts.context.ignore.empty;
+          specs.push({ type: 'bind', target: m.target, source: filtered ? this.withoutIgnored(idx, entry.rel) : idx.abs(entry.rel), readOnly: true });
         } else if (m.type === 'cache') {
           specs.push({ type: 'cache', target: m.target, source: m.cacheId || m.target, readOnly: m.readOnly });
         } else if (m.type === 'tmpfs') {
@@ -937,6 +939,31 @@ export class Builder {
       }
       return res;
     });
+  }
+
+  /**
+   * A context directory as .dockerignore lets a bind mount see it: a copy made of hard links
+   * (or copies across file systems) of the files that are not excluded.
+   */
+  private withoutIgnored(idx: DirIndex, rel: string): string {
+    const key = `ignored:${rel}`;
+    const known = this.filteredDirs.get(key);
+    if (known) return known;
+    const out = this.tempDir('berth-bind-');
+    for (const e of idx.descendants(rel)) {
+      const dest = join(out, rel ? e.rel.slice(rel.length + 1) : e.rel);
+      if (e.type === 'dir') mkdirSync(dest, { mode: e.mode });
+      else if (e.type === 'symlink') symlinkSync(e.linkname ?? '', dest);
+      else if (e.type === 'file') {
+        try {
+          linkSync(idx.abs(e.rel), dest);
+        } catch {
+          copyFileSync(idx.abs(e.rel), dest);
+        }
+      }
+    }
+    this.filteredDirs.set(key, out);
+    return out;
   }
 
   private async bindContextDigest(source: string): Promise<string> {

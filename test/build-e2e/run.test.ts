@@ -74,6 +74,7 @@ test('build RUN: exec form, heredocs, SHELL, USER, WORKDIR, build args in histor
       'RUN --mount=type=secret,id=tok cat /run/secrets/tok > /secret-len && test ! -e /run/secrets/tok.keep',
       'RUN --mount=type=secret,id=tok,env=TOK test "$TOK" = top-secret && test ! -e /run/secrets/tok',
       'RUN --mount=type=bind,source=escape,target=/esc test "$(cat /esc/passwd)" = "context passwd"',
+      'RUN --mount=type=bind,target=/ctx test -f /ctx/data.txt && test ! -e /ctx/ignored.txt',
       'RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/x && test -f /scratch/x',
       'RUN --mount=type=cache,target=/cache echo cached >> /cache/log && cat /cache/log > /cache-seen',
       '',
@@ -81,6 +82,8 @@ test('build RUN: exec form, heredocs, SHELL, USER, WORKDIR, build args in histor
     'data.txt': 'from the context\n',
     // A symlink out of the context: bind mounts resolve it inside the context.
     'etc/passwd': 'context passwd',
+    'ignored.txt': 'not for the build',
+    '.dockerignore': 'ignored.txt\n',
   });
   const { symlinkSync } = await import('node:fs');
   symlinkSync('../../../../../../etc', join(dir, 'escape'));
