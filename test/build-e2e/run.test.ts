@@ -163,3 +163,17 @@ test('build RUN: an interrupted build leaves no container, mount or temporary di
   assert.doesNotMatch(execFileSync('mount').toString(), new RegExp(tmp));
   assert.equal((await s.berth('system', 'check')).code, 0);
 });
+
+test('build RUN: --add-host and --network=none', { skip }, async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const dir = s.ctx('net', {
+    Dockerfile: 'FROM busybox:local\nRUN grep -q "myhost" /etc/hosts && echo hosts-ok\nRUN --network=none cat /proc/net/dev | grep -c ":" > /ifaces\n',
+  });
+  const out = join(s.dir, 'net-out');
+  const r = await s.berth('build', '--add-host', 'myhost:192.0.2.10', '-o', `type=local,dest=${out}`, dir);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^hosts-ok$/m);
+  assert.equal(readFileSync(join(out, 'ifaces'), 'utf8').trim(), '1', 'only the loopback interface without a network');
+  assert.equal(existsSync(join(out, 'etc/hosts')), false);
+});
