@@ -132,9 +132,10 @@ function columnOf(values: unknown[]): Column {
   return { text: parts.join(SEP), start };
 }
 
-/** Reads whole columns of a table in the order of the given FROM clause. */
-function readColumns(db: DB, from: string, columns: string[]): { count: number; cols: Column[] } {
-  const aggregates = columns.map((c) => `group_concat(ifnull(${c}, ''), char(31))`).join(', ');
+/** Reads whole columns of a table in the order of the given FROM clause; nullable ones are read as ''. */
+function readColumns(db: DB, from: string, columns: string[], nullable: readonly string[] = []): { count: number; cols: Column[] } {
+  // group_concat skips NULLs; ifnull costs a call per row, so only where a NULL can be.
+  const aggregates = columns.map((c) => `group_concat(${nullable.includes(c) ? `ifnull(${c}, '')` : c}, char(31))`).join(', ');
   const row = db.prepare(`SELECT count(*), ${aggregates} FROM ${from}`).raw().get() as [number, ...(string | null)[]];
   const count = row[0];
   const cols = row.slice(1).map((t) => cutColumn(t as string | null, count));
@@ -290,7 +291,8 @@ function refsByMap(db: DB, ids: Column, n: number): ImageRefs {
 
 /**
  * Positions sorted newest first, then by ID. When the scan came in ID order, index order is ID
- * order and the sort runs natively on 64-bit integer keys (age, index), with no comparator.
+ * order, and the sort runs natively on integer keys (age, index) with no comparator: in a
+ * double when they fit in its 53 bits, else in a BigInt64Array.
  */
 function newestFirst(keep: Int32Array, created: Float64Array, ids: Column, idsAscending: boolean): Int32Array {
   const m = keep.length;
@@ -304,7 +306,17 @@ function newestFirst(keep: Int32Array, created: Float64Array, ids: Column, idsAs
     if (!Number.isInteger(c)) integral = false;
   }
   const bits = Math.max(1, Math.ceil(Math.log2(created.length + 1)));
-  if (m > 1 && idsAscending && integral && hi - lo < Math.min(2 ** (62 - bits), Number.MAX_SAFE_INTEGER)) {
+  const span = hi - lo;
+  if (m > 1 && idsAscending && integral && span < 2 ** (53 - bits)) {
+    const scale = 2 ** bits;
+    const keys = new Float64Array(m);
+    for (let j = 0; j < m; j++) keys[j] = (hi - created[keep[j]!]!) * scale + keep[j]!;
+    keys.sort();
+    const out = new Int32Array(m);
+    for (let j = 0; j < m; j++) out[j] = keys[j]! % scale;
+    return out;
+  }
+  if (m > 1 && idsAscending && integral && span < Math.min(2 ** (62 - bits), Number.MAX_SAFE_INTEGER)) {
     const shift = BigInt(bits);
     const keys = new BigInt64Array(m);
     for (let j = 0; j < m; j++) keys[j] = (BigInt(hi - created[keep[j]!]!) << shift) | BigInt(keep[j]!);
@@ -392,7 +404,7 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
   const { images, refs, parents } = db
     .transaction(() => {
       // NOT INDEXED: the table itself, in primary-key (ID) order.
-      const images = readColumns(db, 'images NOT INDEXED', columns);
+      const images = readColumns(db, 'images NOT INDEXED', columns, ['parent', 'labels']);
       const ids = images.cols[0]!;
       const idBytes = asciiBytes(ids);
       let ascending = idBytes !== undefined;

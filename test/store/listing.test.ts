@@ -74,8 +74,9 @@ async function populate(store: Store, count: number): Promise<string[]> {
     const config = {
       architecture: 'amd64',
       os: 'linux',
-      // Some share a creation time, to exercise the ID tie-break.
-      created: new Date(Date.UTC(2024, 0, 1) + (i % 7 === 0 ? 0 : i * 61_000)).toISOString(),
+      // Some share a creation time, to exercise the ID tie-break; two far apart make the sort keys wide.
+      created:
+        i === 3 ? '5000-01-01T00:00:00Z' : i === 4 ? '1960-06-01T00:00:00.5Z' : new Date(Date.UTC(2024, 0, 1) + (i % 7 === 0 ? 0 : i * 61_000)).toISOString(),
       config: i % 3 === 0 ? {} : { Labels: { team: `t${i % 4}`, n: String(i) } },
       rootfs: { type: 'layers', diff_ids: [] },
     };
