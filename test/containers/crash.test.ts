@@ -31,9 +31,10 @@ test('berth killed at any point of `run -d` leaves a consistent store; what star
   const delays = [0, 60, 120, 180, 250, 320, 400, 500, 650, 900];
   for (const [i, d] of delays.entries()) {
     const child = spawn(process.execPath, [berthBin, '--root', s.root, 'run', '-d', '--name', `k${i}`, 'busybox', 'sh', '-c', 'echo up; sleep 600'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
     await sleep(d);
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
   }
   await sleep(500);
   const rows = (await s.berth('ps', '-a', '--format', '{{.Names}} {{.State}}')).stdout.split('\n').filter(Boolean).map((l) => l.split(' '));
@@ -78,12 +79,13 @@ test('a container whose monitor and process died is seen as exited (255); one wh
   // a start whose starter died before the monitor took over is undone
   const id = ok(await s.berth('create', 'busybox', 'true')).trim();
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 200)']);
+  const childExited = new Promise((r) => child.once('exit', r));
   const start = readFileSync(`/proc/${child.pid}/stat`, 'latin1').slice(0).split(') ')[1]!.split(' ')[19];
   const Database = (await import('better-sqlite3')).default;
   const db = new Database(join(s.root, 'berth.db'));
   db.prepare("UPDATE containers SET state = 'starting', monitor_pid = ?, monitor_start = ? WHERE id = ?").run(child.pid, start, id);
   db.close();
-  await new Promise((r) => child.once('exit', r));
+  await childExited;
   assert.equal((await s.berth('inspect', '-f', '{{.State.Status}}', id)).stdout, 'created\n');
   assert.equal(existsSync(join(s.root, 'containers', id)), true);
 });

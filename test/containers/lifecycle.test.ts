@@ -258,13 +258,13 @@ test('run -it and exec -it on a real terminal (script(1) provides it): raw mode,
 test('commit of a running container pauses and resumes it; berth info', async (t) => {
   const s = await storeWithBusybox();
   t.after(s.cleanup);
-  ok(await s.berth('run', '-d', '--name', 'busy', 'busybox', 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /c.tmp; mv /c.tmp /counter; done'));
+  ok(await s.berth('run', '-d', '--name', 'busy', 'busybox', 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /c.tmp; mv /c.tmp /counter; sleep 0.01; done'));
   const id = ok(await s.berth('commit', 'busy', 'lab/busy:1')).trim();
   assert.match(id, /^sha256:/);
   const at = Number((await s.berth('run', '--rm', 'lab/busy:1', 'cat', '/counter')).stdout);
   assert.ok(at > 0);
   // resumed: it keeps counting
-  for (let i = 0; i < 20 && Number((await s.berth('exec', 'busy', 'cat', '/counter')).stdout) <= at; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && Number((await s.berth('exec', 'busy', 'cat', '/counter')).stdout) <= at; i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(Number((await s.berth('exec', 'busy', 'cat', '/counter')).stdout) > at);
   assert.equal((await s.berth('inspect', '-f', '{{.State.Status}}', 'busy')).stdout, 'running\n');
   ok(await s.berth('exec', 'busy', 'sh', '-c', 'kill -STOP 1'));
