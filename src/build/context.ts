@@ -127,7 +127,7 @@ async function git(args: string[], cwd?: string): Promise<string> {
 }
 
 /** Clones a repository at a ref (branch, tag or commit) as Docker's gitutils does. */
-export async function cloneGit(url: string): Promise<{ tmp: string; root: string }> {
+export async function cloneGit(url: string, opts: { keepGitDir?: boolean } = {}): Promise<{ tmp: string; root: string }> {
   const { remote, ref, subdir } = parseGitFragment(url);
   const tmp = tempDir('berth-git-');
   try {
@@ -147,7 +147,7 @@ export async function cloneGit(url: string): Promise<{ tmp: string; root: string
     }
     await git(['checkout', '-q', target], tmp);
     await git(['submodule', 'update', '-q', '--init', '--recursive', '--depth', '1'], tmp).catch(() => undefined);
-    rmSync(join(tmp, '.git'), { recursive: true, force: true });
+    if (!opts.keepGitDir) rmSync(join(tmp, '.git'), { recursive: true, force: true });
     const root = subdir ? join(tmp, goClean('/' + subdir)) : tmp;
     if (subdir) {
       let st;

@@ -779,7 +779,7 @@ export class Builder {
         items = matchSources(index, spec, name);
       }
       for (const g of gitSources) {
-        const { root, tmp } = await cloneGit(g);
+        const { root, tmp } = await cloneGit(g, { keepGitDir: instr.kind === 'add' && !!instr.keepGitDir });
         this.temps.push(tmp);
         const gi = new DirIndex(root);
         items.push(...matchSources(gi, { ...spec, sources: ['.'] }, name));
