@@ -1,6 +1,6 @@
 import type { Output } from './output.js';
 import type { ProgressEvent } from '../image/progress.js';
-import { humanSizePrecision } from './units.js';
+import { humanSize } from './format/units.js';
 
 /**
  * Renders progress events on a terminal the way Docker's jsonmessage does: one line per ID,
@@ -44,11 +44,11 @@ export class ProgressRenderer {
 }
 
 export function bar(current: number, total?: number, width = process.stdout.columns ?? 80): string {
-  const cur = humanSizePrecision(current);
+  const cur = humanSize(current);
   if (!total || total <= 0) return cur.padStart(8);
   let pct = Math.floor(Math.floor((current / total) * 100) / 2);
   if (pct > 50) pct = 50;
   const box = width > 110 ? `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] ` : '';
-  const nums = current > total ? '' : `${cur.padStart(8)}/${humanSizePrecision(total)}`;
+  const nums = current > total ? '' : `${cur.padStart(8)}/${humanSize(total)}`;
   return box + nums;
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { parseArgs, collect } from '../args.js';
 import { CliError } from '../errors.js';
-import { humanSizePrecision } from '../units.js';
+import { humanSize } from '../format/units.js';
 import { loadContext, type BuildContext } from '../../build/context.js';
 import { DirIndex } from '../../build/dir-index.js';
 import { buildSession, parseOutput, type BuildOutput } from '../../engine/build-session.js';
@@ -169,7 +169,7 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
         size = context.files.tarSize;
       }
       // Docker's progress writer ends this line with \r\r\n when stdout is not a terminal.
-      ctx.out.write(`Sending build context to Docker daemon  ${humanSizePrecision(size, 4)}${ctx.out.isTTY ? '\n' : '\r\r\n'}`);
+      ctx.out.write(`Sending build context to Docker daemon  ${humanSize(size, 4)}${ctx.out.isTTY ? '\n' : '\r\r\n'}`);
     }
     const lines: string[] = [];
     const out = (t: string) => {

@@ -3,7 +3,7 @@ import { parseArgs, collect } from '../args.js';
 import { pruneImages } from '../../engine/prune.js';
 import { parseFilters } from '../../engine/filters.js';
 import { confirm } from '../prompt.js';
-import { humanSizePrecision } from '../units.js';
+import { humanSize } from '../format/units.js';
 import { CliError } from '../errors.js';
 
 export default async function imagePrune(argv: string[], ctx: CliContext): Promise<number> {
@@ -41,6 +41,6 @@ export default async function imagePrune(argv: string[], ctx: CliContext): Promi
     for (const d of report.ImagesDeleted) s += 'Untagged' in d ? `untagged: ${d.Untagged}\n` : `deleted: ${d.Deleted}\n`;
     ctx.out.line(s);
   }
-  ctx.out.line(`Total reclaimed space: ${humanSizePrecision(report.SpaceReclaimed)}`);
+  ctx.out.line(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);
   return 0;
 }

@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.js';
 import { parseArgs } from '../args.js';
-import { humanSizePrecision } from '../units.js';
+import { humanSize } from '../format/units.js';
 
 export default async function systemGc(argv: string[], ctx: CliContext): Promise<number> {
   parseArgs(
@@ -14,6 +14,6 @@ export default async function systemGc(argv: string[], ctx: CliContext): Promise
   );
   const store = ctx.engine().store;
   const res = store.gc.run();
-  ctx.out.line(`Removed ${res.blobs.length} blob(s), ${res.layers.length} layer(s): ${humanSizePrecision(res.bytes)} reclaimed`);
+  ctx.out.line(`Removed ${res.blobs.length} blob(s), ${res.layers.length} layer(s): ${humanSize(res.bytes)} reclaimed`);
   return 0;
 }
