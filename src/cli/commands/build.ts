@@ -169,7 +169,7 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
         size = context.files.tarSize;
       }
       // Docker's progress writer ends this line with \r\r\n when stdout is not a terminal.
-      ctx.out.write(`Sending build context to Docker daemon  ${humanSize(size, 4)}${ctx.out.isTTY ? '\n' : '\r\r\n'}`);
+      ctx.out.write(`Sending build context to Docker daemon  ${humanSize(size)}${ctx.out.isTTY ? '\n' : '\r\r\n'}`);
     }
     const lines: string[] = [];
     const out = (t: string) => {
