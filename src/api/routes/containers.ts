@@ -1,0 +1,489 @@
+import { pipeline } from 'node:stream/promises';
+import type { Socket } from 'node:net';
+import type { Router } from '../router.js';
+import type { ApiContext } from '../server.js';
+import type { Call, Hijacked } from '../call.js';
+import { badRequest } from '../errors.js';
+import { parseFiltersParam } from '../http.js';
+import { goJson } from '../json.js';
+import { repoTag } from './images.js';
+import { createContainer, type ContainerCreateOptions, type MountOption } from '../../engine/container-create.js';
+import { inspectContainer } from '../../engine/container-inspect.js';
+import { listContainers } from '../../engine/container-list.js';
+import {
+  attachRunning,
+  containerLogs,
+  killContainer,
+  pruneContainers,
+  relayAttach,
+  removeContainerOp,
+  startContainer,
+  stopContainer,
+  waitContainer,
+  type AttachOptions,
+  type WaitCondition,
+} from '../../engine/containers.js';
+import { containerChangesApi } from '../../engine/diff.js';
+import { exportContainer } from '../../engine/export.js';
+import { commitContainer } from '../../engine/commit.js';
+import { execInContainer, ExecStartError } from '../../engine/exec.js';
+import { BerthError, conflict } from '../../image/errors.js';
+
+const RAW = 'application/vnd.docker.raw-stream';
+const MUX = 'application/vnd.docker.multiplexed-stream';
+
+/** stdcopy's framing: [stream, 0, 0, 0, size (big endian u32)] then the bytes. */
+export function muxFrame(stream: 1 | 2 | 3, payload: Buffer | string): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const head = Buffer.alloc(8);
+  head[0] = stream;
+  head.writeUInt32BE(body.length, 4);
+  return Buffer.concat([head, body]);
+}
+
+/** An API value that Go decodes as a strslice.StrSlice: a list, or one string. */
+function strSlice(v: unknown): string[] | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.map(String);
+  throw badRequest('invalid JSON: cannot unmarshal into strslice.StrSlice');
+}
+
+interface CreateBody {
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Env?: string[] | null;
+  Cmd?: unknown;
+  Image?: string;
+  WorkingDir?: string;
+  Entrypoint?: unknown;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  StopTimeout?: number | null;
+  HostConfig?: {
+    Binds?: string[] | null;
+    Mounts?: { Type?: string; Source?: string; Target?: string; ReadOnly?: boolean; BindOptions?: { Propagation?: string } | null }[] | null;
+    AutoRemove?: boolean;
+    NetworkMode?: string;
+    ReadonlyRootfs?: boolean;
+    GroupAdd?: string[] | null;
+    ConsoleSize?: [number, number] | null;
+    Tmpfs?: Record<string, string> | null;
+  } | null;
+}
+
+/** The create request body as the engine's create options. */
+function createOptions(body: CreateBody, name: string, call: Call): ContainerCreateOptions {
+  const hc = body.HostConfig ?? {};
+  const mounts: MountOption[] = (hc.Mounts ?? []).map((m) => ({
+    type: (m.Type ?? '').toLowerCase(),
+    source: m.Source ?? '',
+    target: m.Target ?? '',
+    readonly: Boolean(m.ReadOnly),
+    propagation: m.BindOptions?.Propagation || undefined,
+  }));
+  const entry = strSlice(body.Entrypoint);
+  const opts: ContainerCreateOptions = {
+    image: body.Image ?? '',
+    name: name || undefined,
+    cmd: strSlice(body.Cmd),
+    entrypoint: entry,
+    env: body.Env ?? undefined,
+    workdir: body.WorkingDir || undefined,
+    user: body.User || undefined,
+    hostname: body.Hostname || undefined,
+    domainname: body.Domainname || undefined,
+    labels: body.Labels ?? undefined,
+    volumes: hc.Binds ?? undefined,
+    mounts,
+    tty: body.Tty,
+    openStdin: body.OpenStdin,
+    stdinOnce: body.StdinOnce,
+    attachStdin: body.AttachStdin,
+    attachStdout: body.AttachStdout,
+    attachStderr: body.AttachStderr,
+    autoRemove: call.atLeast('1.25') ? hc.AutoRemove : false,
+    network: hc.NetworkMode,
+    readOnly: hc.ReadonlyRootfs,
+    groupAdd: hc.GroupAdd ?? undefined,
+    consoleSize: call.atLeast('1.42') && hc.ConsoleSize ? hc.ConsoleSize : undefined,
+    stopSignal: body.StopSignal || undefined,
+    stopTimeout: body.StopTimeout ?? undefined,
+    tmpfs: Object.entries(hc.Tmpfs ?? {}).map(([k, v]) => (v ? `${k}:${v}` : k)),
+  };
+  return opts;
+}
+
+/** "seconds[.nanoseconds]" (what the CLI sends for --since/--until) or a date, in milliseconds. */
+function logTime(v: string): number | undefined {
+  if (v === '' || v === '0') return undefined;
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(v);
+  if (m) return Number(m[1]) * 1000 + Number((m[2] ?? '').padEnd(9, '0')) / 1e6;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw badRequest(`invalid value for "since": ${v}`);
+  return t;
+}
+
+/** RFC3339NanoFixed, as `logs -t` prints the time of each line. */
+function fixedTime(t: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(t);
+  if (!m) return t;
+  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${m[3]}`;
+}
+
+export function containerRoutes(r: Router, ctx: ApiContext): void {
+  const { engine, sessions, execs } = ctx;
+
+  const containerOf = (name: string) => inspectContainer(engine, name) as { Id: string; State: { Running: boolean }; Config: { Tty?: boolean } };
+
+  /**
+   * Relays an attach session between a client connection and the container's monitor; `started`
+   * settles when a starting container's process runs (or could not be started).
+   */
+  function relay(conn: Hijacked, sock: Socket, id: string, tty: boolean, opts: AttachOptions): { started: Promise<void>; done: Promise<void> } {
+    const term = sessions.terminal(id);
+    let onStarted = () => undefined as void;
+    const startedSignal = new Promise<void>((resolve) => (onStarted = resolve));
+    const writer = (stream: 1 | 2) => ({ write: (b: Buffer) => (conn.write(tty ? b : muxFrame(stream, b)), true) }) as unknown as NodeJS.WritableStream;
+    conn.onClose(() => sock.destroy());
+    const code = relayAttach(engine, id, sock, {
+      stdin: opts.stdin ? conn.input : undefined,
+      stdout: writer(1),
+      stderr: writer(2),
+      size: term.size,
+      onResize: term.onResize,
+      onStarted,
+    });
+    const done = code.then(
+      () => undefined,
+      () => undefined,
+    );
+    void done.finally(() => {
+      term.release();
+      sock.destroy();
+      conn.end();
+    });
+    return { started: Promise.race([startedSignal, code.then(() => undefined)]), done };
+  }
+
+  r.post('/containers/create', async (call) => {
+    const body = await call.json<CreateBody>();
+    if (!body) throw badRequest('config cannot be empty in order to create a container');
+    const res = await createContainer(engine, createOptions(body, call.query.get('name'), call));
+    call.sendJson(201, { Id: res.id, Warnings: res.warnings });
+  });
+
+  r.get('/containers/json', (call) => {
+    const q = call.query;
+    const filters = parseFiltersParam(q.get('filters'));
+    if (q.get('since')) filters.set('since', [q.get('since')]);
+    if (q.get('before')) filters.set('before', [q.get('before')]);
+    call.sendJson(200, listContainers(engine, { all: q.bool('all'), last: q.int('limit'), size: q.bool('size'), filters }));
+  });
+
+  r.get('/containers/{name:.*}/json', (call) => {
+    call.sendJson(200, inspectContainer(engine, call.params.name!, { size: call.query.bool('size') }));
+  });
+
+  r.get('/containers/{name:.*}/changes', (call) => {
+    const changes = containerChangesApi(engine, call.params.name!);
+    call.sendJson(200, changes.length ? changes : null);
+  });
+
+  r.get('/containers/{name:.*}/export', async (call) => {
+    const out = call.stream('application/x-tar');
+    try {
+      await exportContainer(engine, call.params.name!, (tar) => pipeline(tar, out));
+    } catch (err) {
+      if (!out.started) throw err;
+      call.destroy();
+    }
+  });
+
+  r.get('/containers/{name:.*}/logs', async (call) => {
+    const q = call.query;
+    const stdout = q.bool('stdout');
+    const stderr = q.bool('stderr');
+    if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
+    const c = containerOf(call.params.name!);
+    const tty = Boolean(c.Config.Tty);
+    const tailText = q.get('tail');
+    const tail = tailText === '' || tailText === 'all' ? undefined : Number.parseInt(tailText, 10);
+    const follow = q.bool('follow');
+    const timestamps = q.bool('timestamps');
+    const out = call.stream(!tty && call.atLeast('1.42') ? MUX : RAW, { flush: true });
+    call.longLived = follow;
+    const logs = containerLogs(engine, c.Id, { follow, tail: Number.isNaN(tail) ? undefined : tail, since: logTime(q.get('since')), until: logTime(q.get('until')) });
+    try {
+      for await (const rec of logs) {
+        if (call.signal.aborted) break;
+        const isErr = rec.stream === 'stderr';
+        if ((isErr && !stderr) || (!isErr && !stdout)) continue;
+        const line = timestamps ? `${fixedTime(rec.time)} ${rec.log}` : rec.log;
+        out.write(tty ? Buffer.from(line) : muxFrame(isErr ? 2 : 1, line));
+      }
+    } finally {
+      out.end();
+    }
+  });
+
+  r.post('/containers/{name:.*}/start', async (call) => {
+    if (call.atLeast('1.24') && Number(call.header('content-length') ?? 0) > 7) {
+      throw badRequest('starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24');
+    }
+    const c = containerOf(call.params.name!);
+    if (c.State.Running) return call.sendEmpty(304);
+    const pending = sessions.takePending(c.Id);
+    if (pending.length === 0) {
+      await startContainer(engine, c.Id);
+      return call.sendEmpty(204);
+    }
+    const [first, ...others] = pending;
+    let session;
+    try {
+      session = await startContainer(engine, c.Id, { attach: first!.opts });
+    } catch (err) {
+      for (const p of pending) p.cancel();
+      throw err;
+    }
+    if (!session.attach) {
+      // Started by someone else meanwhile: attach to it as it runs.
+      for (const p of pending) p.cancel();
+      return call.sendEmpty(204);
+    }
+    try {
+      await first!.begin(session.attach);
+    } catch (err) {
+      for (const p of others) p.cancel();
+      throw err;
+    }
+    for (const p of others) {
+      try {
+        p.begin((await attachRunning(engine, c.Id, p.opts)).attach);
+      } catch {
+        p.cancel();
+      }
+    }
+    call.sendEmpty(204);
+  });
+
+  r.post('/containers/{name:.*}/attach', async (call) => {
+    const q = call.query;
+    const c = containerOf(call.params.name!);
+    const tty = Boolean(c.Config.Tty);
+    const opts: AttachOptions = { stdin: q.bool('stdin'), stdout: q.bool('stdout'), stderr: q.bool('stderr') };
+    const stream = q.bool('stream');
+    const withLogs = q.bool('logs');
+    if (!stream && !withLogs) throw badRequest('Bad parameters: you must choose at least one stream');
+    const conn = call.hijack(!tty && call.atLeast('1.42') ? MUX : RAW);
+    call.longLived = true;
+    call.signal.addEventListener('abort', () => conn.end(), { once: true });
+    if (withLogs) {
+      for await (const rec of containerLogs(engine, c.Id, {})) {
+        const isErr = rec.stream === 'stderr';
+        if ((isErr && !opts.stderr) || (!isErr && !opts.stdout)) continue;
+        conn.write(tty ? Buffer.from(rec.log) : muxFrame(isErr ? 2 : 1, rec.log));
+      }
+    }
+    if (!stream) return conn.end();
+    if (c.State.Running) {
+      let attached;
+      try {
+        attached = await attachRunning(engine, c.Id, opts);
+      } catch {
+        return conn.end();
+      }
+      await relay(conn, attached.attach, c.Id, tty, opts).done;
+      return;
+    }
+    // Not running: the next start of the container serves this session (docker run, start -a).
+    await new Promise<void>((resolve) => {
+      const p = {
+        opts,
+        conn,
+        tty,
+        begin: (sock: Socket) => {
+          const s = relay(conn, sock, c.Id, tty, opts);
+          void s.done.then(resolve);
+          return s.started;
+        },
+        cancel: () => {
+          conn.end();
+          resolve();
+        },
+      };
+      sessions.addPending(c.Id, p);
+      conn.onClose(() => resolve());
+    });
+  });
+
+  r.post('/containers/{name:.*}/wait', async (call) => {
+    const condition = (call.query.get('condition') || 'not-running') as WaitCondition;
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+    const c = containerOf(call.params.name!);
+    call.longLived = true;
+    const out = call.stream('application/json', { flush: true });
+    try {
+      const code = await waitContainer(engine, c.Id, { condition, signal: call.signal });
+      out.end(goJson({ StatusCode: code }));
+    } catch (err) {
+      if (call.signal.aborted) out.end();
+      else out.end(goJson({ StatusCode: 0, Error: { Message: err instanceof Error ? err.message : String(err) } }));
+    }
+  });
+
+  r.post('/containers/{name:.*}/resize', (call) => {
+    const h = uint32(call, 'h', 'height');
+    const w = uint32(call, 'w', 'width');
+    const c = containerOf(call.params.name!);
+    if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
+    sessions.resize(c.Id, { rows: h, cols: w });
+    call.sendEmpty(200);
+  });
+
+  r.post('/containers/{name:.*}/kill', async (call) => {
+    await killContainer(engine, call.params.name!, call.query.get('signal') || 'KILL');
+    call.sendEmpty(204);
+  });
+
+  r.post('/containers/{name:.*}/stop', async (call) => {
+    const c = containerOf(call.params.name!);
+    if (!c.State.Running) return call.sendEmpty(304);
+    await stopContainer(engine, c.Id, { timeout: call.query.int('t'), signal: call.atLeast('1.42') ? call.query.get('signal') || undefined : undefined });
+    call.sendEmpty(204);
+  });
+
+  r.post('/containers/{name:.*}/restart', async (call) => {
+    const c = containerOf(call.params.name!);
+    if (c.State.Running) await stopContainer(engine, c.Id, { timeout: call.query.int('t'), signal: call.atLeast('1.42') ? call.query.get('signal') || undefined : undefined });
+    await startContainer(engine, c.Id);
+    call.sendEmpty(204);
+  });
+
+  r.delete('/containers/{name:.*}', async (call) => {
+    await removeContainerOp(engine, call.params.name!, { force: call.query.bool('force') });
+    call.sendEmpty(204);
+  });
+
+  r.post('/containers/prune', (call) => {
+    call.sendJson(200, pruneContainers(engine, parseFiltersParam(call.query.get('filters'))));
+  });
+
+  r.post('/commit', async (call) => {
+    const ct = call.header('content-type');
+    if (ct && (await call.bodyBytes()).length > 0 && ct.split(';')[0]!.trim() !== 'application/json') {
+      throw badRequest(`unsupported Content-Type header (${ct}): must be 'application/json'`);
+    }
+    const q = call.query;
+    const id = await commitContainer(engine, q.get('container'), {
+      ref: repoTag(q.get('repo'), q.get('tag')),
+      author: q.get('author') || undefined,
+      message: q.get('comment') || undefined,
+      changes: q.all('changes'),
+      pause: q.boolOr('pause', true),
+    });
+    call.sendJson(201, { Id: id });
+  });
+
+  r.post('/containers/{name:.*}/exec', async (call) => {
+    const body = (await call.json<Record<string, unknown>>()) ?? {};
+    const cmd = strSlice(body.Cmd) ?? [];
+    if (cmd.length === 0) throw badRequest('No exec command specified');
+    const c = containerOf(call.params.name!);
+    if (!c.State.Running) throw conflict(`container ${c.Id} is not running`);
+    const rec = execs.create(c.Id, {
+      cmd,
+      env: (body.Env as string[] | null) ?? [],
+      workdir: (body.WorkingDir as string) ?? '',
+      user: (body.User as string) ?? '',
+      tty: Boolean(body.Tty),
+      attachStdin: Boolean(body.AttachStdin),
+      attachStdout: Boolean(body.AttachStdout),
+      attachStderr: Boolean(body.AttachStderr),
+      privileged: Boolean(body.Privileged),
+      detachKeys: (body.DetachKeys as string) ?? '',
+      consoleSize: call.atLeast('1.42') && Array.isArray(body.ConsoleSize) ? (body.ConsoleSize as [number, number]) : undefined,
+    });
+    call.sendJson(201, { Id: rec.id });
+  });
+
+  r.post('/exec/{name:.*}/start', async (call) => {
+    const body = (await call.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }>()) ?? {};
+    const rec = execs.get(call.params.name!);
+    if (rec.started) throw conflict(`Error: Exec command ${rec.id} is already running`);
+    const cfg = rec.config;
+    const tty = body.Tty ?? cfg.tty;
+    const opts = { cmd: cfg.cmd, env: cfg.env, workdir: cfg.workdir || undefined, user: cfg.user || undefined, tty, stdin: cfg.attachStdin };
+    rec.started = true;
+    if (body.Detach) {
+      await execInContainer(engine, rec.containerId, { ...opts, stdin: false, detach: true }, { stdout: process.stdout, stderr: process.stderr });
+      rec.finishedAt = Date.now();
+      return call.sendEmpty(200);
+    }
+    const conn = call.hijack(!tty && call.atLeast('1.42') ? MUX : RAW);
+    call.longLived = true;
+    const term = sessions.terminal(rec.id);
+    const size = body.ConsoleSize ?? cfg.consoleSize;
+    if (tty && size && size[0] > 0) sessions.resize(rec.id, { rows: size[0], cols: size[1] });
+    const writer = (stream: 1 | 2) => ({ write: (b: Buffer) => (conn.write(tty ? b : muxFrame(stream, b)), true) }) as unknown as NodeJS.WritableStream;
+    rec.running = true;
+    try {
+      rec.exitCode = await execInContainer(engine, rec.containerId, opts, {
+        stdin: cfg.attachStdin ? conn.input : undefined,
+        stdout: writer(1),
+        stderr: writer(2),
+        size: term.size,
+        onResize: term.onResize,
+      });
+    } catch (err) {
+      // dockerd reports an exec that could not start on its output, and in its exit code.
+      rec.exitCode = err instanceof ExecStartError ? err.exitCode : 126;
+      conn.write(tty ? Buffer.from(`${(err as Error).message}\r\n`) : muxFrame(1, `${(err as Error).message}\r\n`));
+      if (!(err instanceof BerthError)) throw err;
+    } finally {
+      rec.running = false;
+      rec.finishedAt = Date.now();
+      term.release();
+      conn.end();
+    }
+  });
+
+  r.get('/exec/{name:.*}/json', (call) => {
+    const rec = execs.get(call.params.name!);
+    const cfg = rec.config;
+    call.sendJson(200, {
+      ID: rec.id,
+      Running: rec.running,
+      ExitCode: rec.exitCode,
+      ProcessConfig: { tty: cfg.tty, entrypoint: cfg.cmd[0] ?? '', arguments: cfg.cmd.slice(1), privileged: cfg.privileged, user: cfg.user || undefined },
+      OpenStdin: cfg.attachStdin,
+      OpenStderr: cfg.attachStderr,
+      OpenStdout: cfg.attachStdout,
+      CanRemove: false,
+      ContainerID: rec.containerId,
+      DetachKeys: cfg.detachKeys,
+      Pid: 0,
+    });
+  });
+
+  r.post('/exec/{name:.*}/resize', (call) => {
+    const h = uint32(call, 'h', 'height');
+    const w = uint32(call, 'w', 'width');
+    const rec = execs.get(call.params.name!);
+    sessions.resize(rec.id, { rows: h, cols: w });
+    call.sendEmpty(200);
+  });
+}
+
+function uint32(call: Call, key: string, what: string): number {
+  const v = call.query.get(key);
+  if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw badRequest(`invalid resize ${what} ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
