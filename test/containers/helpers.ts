@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { runDirFor } from '../../src/runtime/runc.js';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { layerFromEntries, type LayerEntry } from '../../src/archive/index.js';
@@ -86,6 +87,7 @@ export function containerStore(): Berth {
       .filter((p): p is string => p !== undefined && p.startsWith(join(s.root, '..')))
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync('umount', ['-l', m]);
+    rmSync(runDirFor(s.root), { recursive: true, force: true });
     rmTree();
   };
   return Object.assign(s, { cleanup });
