@@ -42,6 +42,16 @@ export { makeRaw } from '../runtime/terminal.js';
 
 /** Brings a row up to date with reality and cleans up after containers whose processes died. */
 export function reconcile(store: Store, row: ContainerRow): ContainerRow {
+  if (row.state === 'starting' && row.pid > 0 && !monitorAlive(row) && initAlive(row)) {
+    // Its monitor died between the runtime's create and start: the process never ran and no one
+    // will start it; the runtime's delete kills it, and the start is undone below.
+    try {
+      const runc = new Runc(containerPaths(store, row.id).runDir);
+      if (runc.state(row.id)?.status === 'created') runc.delete(row.id);
+    } catch {
+      /* no runtime */
+    }
+  }
   const r = reconcileRow(store, row);
   if (r.needsCleanup) cleanupStopped(store, r.row);
   return r.row;
@@ -108,7 +118,7 @@ export function containerEnv(hostname: string, tty: boolean, env: readonly strin
 }
 
 /** Mounts the root file system and writes the runtime bundle for a start. */
-async function prepareBundle(engine: EngineCore, row: ContainerRow): Promise<void> {
+export async function prepareBundle(engine: EngineCore, row: ContainerRow): Promise<void> {
   const store = engine.store;
   const spec = parseSpec(row);
   const cfg = spec.Config;

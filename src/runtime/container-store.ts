@@ -172,7 +172,7 @@ export function reconcileRow(store: Store, row: ContainerRow): Reconciled {
     if (monitorAlive(cur) || initAlive(cur)) return cur;
     if (cur.state === 'removing') {
       store.db.prepare("UPDATE containers SET state = 'dead', pid = 0, monitor_pid = 0 WHERE id = ?").run(cur.id);
-    } else if (cur.state === 'running' || (cur.state === 'starting' && cur.pid > 0)) {
+    } else if (cur.state === 'running' || (cur.state === 'starting' && cur.pid > 0 && cur.started !== '')) {
       store.db
         .prepare("UPDATE containers SET state = 'exited', pid = 0, monitor_pid = 0, exit_code = 255, finished = ? WHERE id = ?")
         .run(nowString(), cur.id);

@@ -9,7 +9,8 @@
  * With --attach it waits (up to 10 s) for a client before starting the container, so no output
  * is missed. Its start result goes to fd 3 as one JSON line when fd 3 is open.
  */
-import { closeSync, fstatSync, mkdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { Store } from '../store/store.js';
 import { selfStartTime } from '../store/process-identity.js';
@@ -132,6 +133,9 @@ async function main(): Promise<void> {
     rmSync(paths.socket, { force: true });
   };
 
+  // The start was claimed in the store, so any runtime state left for this ID is stale (a
+  // monitor killed between the runtime's create and start): clear it.
+  if (existsSync(join(runc.stateRoot, id))) runc.delete(id);
   try {
     proc = await startRuntimeProcess(runc, 'create', ['--bundle', paths.dir, id], { stdin: Boolean(spec.Config.OpenStdin), tty: Boolean(spec.Config.Tty) }, {
       pidFile: paths.pidFile,
