@@ -343,6 +343,13 @@ export function relayAttach(engine: EngineCore, id: string, sock: Socket, io: At
       }
     });
     sock.on('error', () => undefined);
+    // Our own output went away (`| head`): detach; the container goes on, as with Docker.
+    const onOutputError = () => finish(() => {
+      sock.destroy();
+      resolve(0);
+    });
+    io.stdout.on('error', onOutputError);
+    io.stderr.on('error', onOutputError);
     sock.on('close', () => {
       // The monitor went away without a word: the record says what happened.
       finish(() => {

@@ -91,6 +91,8 @@ export async function execInContainer(engine: EngineCore, input: string, opts: E
       new Promise<void>((resolve) => {
         if (!s) return resolve();
         s.on('data', (b: Buffer) => to.write(b));
+        // Our output closed (`| head`): closing the pipe gives the process its SIGPIPE.
+        to.on('error', () => (s as NodeJS.ReadableStream & { destroy(): void }).destroy());
         s.once('end', () => resolve());
         s.once('close', () => resolve());
         s.once('error', () => resolve());
