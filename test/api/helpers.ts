@@ -32,6 +32,8 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number>;
   log(): string;
   child: ChildProcess;
+  /** The server's exit code, once it exited. */
+  exited: Promise<number>;
   cleanup(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startServe(opts: { root?: string; args?: string[]; env?: N
     root,
     sock,
     child,
+    exited,
     docker: (args, o = {}) => run(DOCKER, args, { ...o, env: { HOME: home, DOCKER_CONFIG: dockerConfig, DOCKER_HOST: `unix://${sock}`, ...o.env } }),
     berth: (...args) => runBerth(root, args, { env: { HOME: home, DOCKER_CONFIG: dockerConfig } }),
     berthRun: (args, o = {}) => runBerth(root, args, { input: o.input, cwd: o.cwd, env: { HOME: home, DOCKER_CONFIG: dockerConfig, ...o.env } }),
