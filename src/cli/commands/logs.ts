@@ -40,12 +40,23 @@ export default async function logs(argv: string[], ctx: CliContext): Promise<num
   const engine = ctx.engine();
   const out = process.stdout;
   const err = process.stderr;
+  // A reader that went away (`| head`) ends the command quietly.
+  let closed = false;
+  let wake: () => void = () => undefined;
+  for (const s of [out, err]) {
+    s.on('error', () => {
+      closed = true;
+      wake();
+    });
+  }
   const write = (s: NodeJS.WritableStream, text: string) =>
     new Promise<void>((resolve) => {
+      wake = resolve;
       if (s.write(text)) resolve();
       else s.once('drain', () => resolve());
     });
   for await (const r of containerLogs(engine, args[0]!, { follow: opts.follow, tail, since, until, timestamps: opts.timestamps })) {
+    if (closed) break;
     const text = (opts.timestamps ? r.time + ' ' : '') + (opts.details ? ' ' : '') + r.log;
     await write(r.stream === 'stderr' ? err : out, text);
   }
