@@ -58,7 +58,7 @@ export class GarbageCollector {
       blobIsImage: p<number>('SELECT 1 FROM images WHERE id = ?'),
       blobIsManifest: p<number>('SELECT 1 FROM image_manifests WHERE digest = ? LIMIT 1'),
       blobIsLayer: p<number>('SELECT 1 FROM layer_blobs WHERE blob = ? LIMIT 1'),
-      blobSize: p<number>('SELECT size FROM blobs WHERE digest = ?'),
+      blobSize: db.prepare<unknown[], number>('SELECT size FROM blobs WHERE digest = ?').pluck(),
       deleteBlob: p('DELETE FROM blobs WHERE digest = ?'),
       trash: p('INSERT OR IGNORE INTO trash (kind, key) VALUES (?, ?)'),
     };
