@@ -116,6 +116,43 @@ export class Engine {
     await saveCredentials(res.identityToken ? { ...auth, password: undefined, identityToken: res.identityToken } : auth);
   }
 
+  /**
+   * Builds a Dockerfile: `context` is a directory, a tarball or git URL, as `berth build` takes
+   * it. Returns the image ID; the step output goes to `opts.out` line by line.
+   */
+  async build(opts: {
+    context: string;
+    dockerfile?: string;
+    tags?: string[];
+    buildArgs?: Record<string, string>;
+    target?: string;
+    labels?: Record<string, string>;
+    noCache?: boolean;
+    platform?: string;
+    out?: (line: string) => void;
+  }): Promise<string> {
+    const { loadContext } = await import('./build/context.js');
+    const { buildSession } = await import('./engine/build-session.js');
+    const { parsePlatform, defaultPlatform } = await import('./image/platform.js');
+    const context = await loadContext({ source: opts.context, dockerfile: opts.dockerfile });
+    try {
+      const built = await buildSession(this.core, {
+        context,
+        tags: opts.tags ?? [],
+        buildArgs: new Map(Object.entries(opts.buildArgs ?? {})),
+        target: opts.target,
+        labels: opts.labels ?? {},
+        noCache: opts.noCache,
+        platforms: [opts.platform ? parsePlatform(opts.platform) : defaultPlatform()],
+        outputs: [],
+        out: opts.out ?? (() => undefined),
+      });
+      return built[0]!.id;
+    } finally {
+      context.cleanup();
+    }
+  }
+
   async check(opts: { repair?: boolean } = {}): Promise<CheckReport> {
     const { checkStore } = await import('./engine/check.js');
     return checkStore(this.core, opts);

@@ -28,6 +28,13 @@ test('the library entry point runs the same operations on a store', async (t) =>
   if (!w.writableFinished) await once(w, 'finish');
   assert.deepEqual(await engine.remove('lib/imported:2'), [{ Untagged: 'lib/imported:2' }]);
   await assert.rejects(engine.remove('lib/nope:1'), (e: unknown) => e instanceof BerthError && e.kind === 'not-found');
+  const ctxDir = join(d.dir, 'ctx');
+  (await import('node:fs')).mkdirSync(ctxDir);
+  (await import('node:fs')).writeFileSync(join(ctxDir, 'Dockerfile'), 'FROM lib/imported:1\nLABEL built=by-library\nCMD ["/bin/true"]\n');
+  const steps: string[] = [];
+  const built = await engine.build({ context: ctxDir, tags: ['lib/built:1'], out: (l) => steps.push(l) });
+  assert.equal(steps[0], 'Step 1/3 : FROM lib/imported:1');
+  assert.deepEqual((await engine.inspect('lib/built:1')).Config, (await engine.inspect(built)).Config);
   const report = await engine.check();
   assert.equal(report.problems.length, 0);
 });
