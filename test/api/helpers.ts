@@ -67,7 +67,11 @@ export async function startServe(opts: { root?: string; args?: string[]; env?: N
   const dockerConfig = join(dir, 'docker-config');
   mkdirSync(home, { recursive: true });
   mkdirSync(dockerConfig, { recursive: true });
-  const env = { ...process.env, HOME: home, DOCKER_CONFIG: dockerConfig, ...opts.env };
+  // The server has a Docker config of its own, apart from its clients' (registry credentials
+  // then come with the requests, as X-Registry-Auth).
+  const serverConfig = join(dir, 'server-config');
+  mkdirSync(serverConfig, { recursive: true });
+  const env = { ...process.env, HOME: home, DOCKER_CONFIG: serverConfig, ...opts.env };
   const child = spawn(process.execPath, [berthBin, '--root', root, 'serve', '--host', `unix://${sock}`, ...(opts.args ?? [])], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

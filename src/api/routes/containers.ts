@@ -1,4 +1,5 @@
 import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Router } from '../router.js';
 import type { ApiContext } from '../server.js';
@@ -39,6 +40,20 @@ export function muxFrame(stream: 1 | 2 | 3, payload: Buffer | string): Buffer {
   head[0] = stream;
   head.writeUInt32BE(body.length, 4);
   return Buffer.concat([head, body]);
+}
+
+/**
+ * One output stream of a hijacked connection, framed unless the container has a terminal. A
+ * client that went away fails the write: the engine then detaches, as from a closed terminal.
+ */
+function outputStream(conn: Hijacked, stream: 1 | 2, tty: boolean): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (conn.closed) return cb(new Error('the client went away'));
+      conn.write(tty ? chunk : muxFrame(stream, chunk));
+      cb();
+    },
+  });
 }
 
 /** An API value that Go decodes as a strslice.StrSlice: a list, or one string. */
@@ -151,12 +166,11 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
     const term = sessions.terminal(id);
     let onStarted = () => undefined as void;
     const startedSignal = new Promise<void>((resolve) => (onStarted = resolve));
-    const writer = (stream: 1 | 2) => ({ write: (b: Buffer) => (conn.write(tty ? b : muxFrame(stream, b)), true) }) as unknown as NodeJS.WritableStream;
     conn.onClose(() => sock.destroy());
     const code = relayAttach(engine, id, sock, {
       stdin: opts.stdin ? conn.input : undefined,
-      stdout: writer(1),
-      stderr: writer(2),
+      stdout: outputStream(conn, 1, tty),
+      stderr: outputStream(conn, 2, tty),
       size: term.size,
       onResize: term.onResize,
       onStarted,
@@ -432,13 +446,12 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
     const term = sessions.terminal(rec.id);
     const size = body.ConsoleSize ?? cfg.consoleSize;
     if (tty && size && size[0] > 0) sessions.resize(rec.id, { rows: size[0], cols: size[1] });
-    const writer = (stream: 1 | 2) => ({ write: (b: Buffer) => (conn.write(tty ? b : muxFrame(stream, b)), true) }) as unknown as NodeJS.WritableStream;
     rec.running = true;
     try {
       rec.exitCode = await execInContainer(engine, rec.containerId, opts, {
         stdin: cfg.attachStdin ? conn.input : undefined,
-        stdout: writer(1),
-        stderr: writer(2),
+        stdout: outputStream(conn, 1, tty),
+        stderr: outputStream(conn, 2, tty),
         size: term.size,
         onResize: term.onResize,
       });
