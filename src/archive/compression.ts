@@ -93,8 +93,8 @@ export function createDecompressor(compression: Compression, options: Decompress
       d = new Duplex({ ...duplexOptions, ...passThroughImpl() });
       break;
     case 'gzip':
-      // Output chunks of 256 KiB instead of zlib's 16 KiB: 2.5x faster on large layers.
-      d = wrapZlibErrors(zlib.createGunzip({ chunkSize: 256 << 10 }), 'gzip');
+      // Output chunks of 1 MiB instead of zlib's 16 KiB: several times faster on large layers.
+      d = wrapZlibErrors(zlib.createGunzip({ chunkSize: 1 << 20 }), 'gzip');
       break;
     case 'zstd':
       d = zstdDecompressor();

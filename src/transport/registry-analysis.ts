@@ -32,7 +32,7 @@ interface Stream {
  */
 export class AnalyzerPool {
   private worker: Worker | undefined;
-  private disabled = availableParallelism() < 2;
+  private disabled = availableParallelism() < 2 || process.env.BERTH_PULL_WORKER === '0';
   private nextId = 1;
   private readonly streams = new Map<number, Stream>();
 
