@@ -123,7 +123,8 @@ export function overlayWorks(dir: string): boolean {
   let ok = false;
   try {
     if (readFileSync('/proc/filesystems', 'utf8').includes('\toverlay\n') && process.getuid?.() === 0) {
-      const probe = join(dir, `.probe-${randomBytes(4).toString('hex')}`);
+      // Named after this process, so a collection can remove the probe of one that was killed.
+      const probe = join(dir, `.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
       const [l1, l2, u, w, m] = ['l1', 'l2', 'u', 'w', 'm'].map((n) => join(probe, n));
       for (const d of [l1!, l2!, u!, w!, m!]) mkdirSync(d, { recursive: true });
       const n = runtimeNative();

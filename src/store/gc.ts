@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DB } from './db.js';
+import { processStartTime } from './process-identity.js';
 import { writeTx } from './db.js';
 import type { Leases, Resource } from './leases.js';
 import type { StorePaths } from './paths.js';
@@ -261,8 +262,13 @@ export class GarbageCollector {
         continue;
       }
       for (const n of names) {
-        if (n.startsWith('.trash-') || (n.startsWith('.tmp-') && !live.has(n.split('-', 3)[1]!))) {
-          rmSync(join(base, n), { force: true, recursive: true });
+        const probeOfDeadProcess = n.startsWith('.probe-') && processStartTime(Number(n.split('-', 3)[1])) === undefined;
+        if (n.startsWith('.trash-') || probeOfDeadProcess || (n.startsWith('.tmp-') && !live.has(n.split('-', 3)[1]!))) {
+          try {
+            rmSync(join(base, n), { force: true, recursive: true });
+          } catch {
+            // Still mounted (a process killed mid-mount): a later sweep retries after the unmount.
+          }
         }
       }
     }
