@@ -1,17 +1,18 @@
 /** `exec`: another process in a running container, through the runtime's exec. */
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineCore } from './engine.js';
 import { BerthError, conflict, invalidArgument } from '../image/errors.js';
 import { isRunning, parseSpec } from '../runtime/container-store.js';
 import { containerFs, containerPaths, startFailureCode } from '../runtime/container-files.js';
-import { Runc, RuntimeError } from '../runtime/runc.js';
+import { Runc, RuntimeError, runtimeMessage } from '../runtime/runc.js';
 import { startRuntimeProcess } from '../runtime/process.js';
 import { processSpec } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
 import { containerEnv, getContainer, type AttachIo } from './containers.js';
 import { within } from '../runtime/time.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ExecOptions {
   cmd: string[];
@@ -64,7 +65,22 @@ export async function execInContainer(engine: EngineCore, input: string, opts: E
   const runc = new Runc(paths.runDir);
   try {
     if (opts.detach) {
-      runc.run('exec', ['exec', '--detach', '--process', processFile, row.id], join(paths.runDir, `${row.id}.exec-${tag}.log`));
+      // Not `runc exec --detach`: the process it leaves is made a child of its caller (CLONE_PARENT),
+      // which a long-running caller (berth serve) never reaps, and an unreaped process keeps the
+      // container's init from ever exiting. A runtime left waiting in the background reaps it.
+      const pidFile = join(paths.runDir, `${row.id}.exec-${tag}.pid`);
+      const logFile = join(paths.runDir, `${row.id}.exec-${tag}.log`);
+      const child = runc.spawn(['exec', '--pid-file', pidFile, '--process', processFile, row.id], { logFile, stdio: 'ignore' });
+      child.on('error', () => undefined);
+      const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+      for (let i = 0; i < 1000 && !existsSync(pidFile) && child.exitCode === null; i++) await sleep(10);
+      if (!existsSync(pidFile)) {
+        await within(exited, 5000);
+        const detail = runtimeMessage(logFile, '', 'exec', runc.name).replace(/^runc exec failed: /, '') || 'the runtime exited';
+        const msg = `OCI runtime exec failed: ${detail.startsWith('exec failed: ') ? detail : `exec failed: ${detail}`}: unknown`;
+        throw new ExecStartError(msg, startFailureCode(msg));
+      }
+      child.unref();
       return 0;
     }
     let p;
