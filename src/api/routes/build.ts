@@ -97,10 +97,14 @@ export function buildRoutes(r: Router, ctx: ApiContext): void {
   r.post('/build/prune', (call) => {
     const filters = parseFiltersParam(call.query.get('filters'));
     let before: number | undefined;
+    let none = false;
     for (const [k, values] of filters) {
-      if (k !== 'until' && k !== 'unused-for') throw badRequest(`invalid filter '${k}'`);
-      for (const v of values) before = Math.min(before ?? Infinity, parseTimestamp(v));
+      if (k === 'until' || k === 'unused-for') for (const v of values) before = Math.min(before ?? Infinity, parseTimestamp(v));
+      // Cache records carry no labels (system prune passes its label filters on): none match.
+      else if (k === 'label') none ||= values.length > 0;
+      else if (k !== 'label!') throw badRequest(`invalid filter '${k}'`);
     }
+    if (none) return call.sendJson(200, { CachesDeleted: null, SpaceReclaimed: 0 });
     const res = new BuildCache(engine.store).prune({ before });
     call.sendJson(200, { CachesDeleted: null, SpaceReclaimed: res.reclaimed });
   });
