@@ -171,28 +171,11 @@ function numbers(c: Column, count: number): Float64Array {
   return out;
 }
 
-/** A column's UTF-8 bytes, usable with the text's offsets when the text is all ASCII. */
-function asciiBytes(c: Column): DataView | undefined {
-  const b = Buffer.from(c.text, 'utf8');
-  return b.length === c.text.length ? new DataView(b.buffer, b.byteOffset, b.byteLength) : undefined;
-}
-
-/** Compares a[as .. ae) with b[bs .. be) as SQLite's BINARY collation does, four bytes at a time. */
-function compareBytes(a: DataView, as: number, ae: number, b: DataView, bs: number, be: number): number {
-  const n = Math.min(ae - as, be - bs);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const x = a.getUint32(as + i);
-    const y = b.getUint32(bs + i);
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  for (; i < n; i++) {
-    const x = a.getUint8(as + i);
-    const y = b.getUint8(bs + i);
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return ae - as - (be - bs);
-}
+/**
+ * Whether the text is all ASCII, where JavaScript's string order (UTF-16 units) is SQLite's
+ * BINARY order (UTF-8 bytes).
+ */
+const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
 /** References grouped by image: those of image k are j = at[k] .. at[k + 1] - 1, in name order, as ranges of text. */
 interface ImageRefs {
@@ -211,11 +194,11 @@ interface ImageRefs {
  * the name is all that is read. Undefined when anything is not as expected; the caller then
  * reads the table's own columns.
  */
-function refsByMerge(db: DB, ids: Column, imgBytes: DataView, n: number): ImageRefs | undefined {
+function refsByMerge(db: DB, ids: string[]): ImageRefs | undefined {
+  const n = ids.length;
   const refs = readColumns(db, 'refs INDEXED BY refs_image', ['image_id', 'name']);
   const [refIds, names] = refs.cols as [Column, Column];
-  const refBytes = asciiBytes(refIds);
-  if (!refBytes) return undefined;
+  if (!isAscii(refIds.text)) return undefined;
   const nrefs = refs.count;
   const at = new Int32Array(n + 1);
   const from = new Int32Array(nrefs);
@@ -226,13 +209,15 @@ function refsByMerge(db: DB, ids: Column, imgBytes: DataView, n: number): ImageR
   let kept = 0;
   let k = 0;
   let nextAt = -1;
+  let prev = '';
+  // Strings compared whole (a builtin each) rather than bytes in a loop: this runs once per
+  // process, mostly before the JIT has compiled anything.
   for (let r = 0; r < nrefs; r++) {
-    const s = refIds.start[r]!;
-    const e = refIds.start[r + 1]! - 1;
-    if (r > 0 && compareBytes(refBytes, refIds.start[r - 1]!, s - 1, refBytes, s, e) > 0) return undefined;
-    let c = -1;
-    while (k < n && (c = compareBytes(imgBytes, ids.start[k]!, ids.start[k + 1]! - 1, refBytes, s, e)) < 0) k++;
-    if (k === n || c !== 0) continue; // a reference to a missing image is not listed
+    const id = field(refIds, r);
+    if (id < prev) return undefined;
+    prev = id;
+    while (k < n && ids[k]! < id) k++;
+    if (k === n || ids[k] !== id) continue; // a reference to a missing image is not listed
     at[k + 1]!++;
     // The name: repository, then '@' and a digest, or the last ':' and a tag (which has no '/').
     const ns = names.start[r]!;
@@ -405,15 +390,14 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
     .transaction(() => {
       // NOT INDEXED: the table itself, in primary-key (ID) order.
       const images = readColumns(db, 'images NOT INDEXED', columns, ['parent', 'labels']);
-      const ids = images.cols[0]!;
-      const idBytes = asciiBytes(ids);
-      let ascending = idBytes !== undefined;
-      for (let k = 1; k < images.count && ascending; k++) {
-        ascending = compareBytes(idBytes!, ids.start[k - 1]!, ids.start[k]! - 1, idBytes!, ids.start[k]!, ids.start[k + 1]! - 1) < 0;
-      }
+      const idCol = images.cols[0]!;
+      const ids = new Array<string>(images.count);
+      for (let k = 0; k < images.count; k++) ids[k] = field(idCol, k);
+      let ascending = isAscii(idCol.text);
+      for (let k = 1; k < images.count && ascending; k++) ascending = ids[k - 1]! < ids[k]!;
       return {
         images: { ...images, ascending },
-        refs: (ascending ? refsByMerge(db, ids, idBytes!, images.count) : undefined) ?? refsByMap(db, ids, images.count),
+        refs: (ascending ? refsByMerge(db, ids) : undefined) ?? refsByMap(db, idCol, images.count),
         parents: new Set(db.prepare('SELECT DISTINCT parent FROM images WHERE parent IS NOT NULL').pluck().all() as string[]),
       };
     })

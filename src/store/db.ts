@@ -1,9 +1,14 @@
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { MIGRATIONS } from './schema.js';
 import { BerthError, corrupt } from '../image/errors.js';
 
-export type DB = Database.Database;
+export type DB = BetterSqlite3.Database;
+
+// Loaded with require: importing a CommonJS package from ESM has Node parse it for named exports
+// and wrap it, which for better-sqlite3 doubles what loading it costs on every command.
+const require = createRequire(import.meta.url);
+const Database = require('better-sqlite3') as typeof BetterSqlite3;
 
 const BUSY_TIMEOUT_MS = 120_000;
 
@@ -15,7 +20,7 @@ let nativeBinding: string | undefined | null = null;
 function addonPath(): string | undefined {
   if (nativeBinding === null) {
     try {
-      nativeBinding = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      nativeBinding = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
     } catch {
       nativeBinding = undefined;
     }

@@ -116,8 +116,9 @@ test('the cells of a listing are the cells docker derives from RepoTags and Repo
 });
 
 test('default table, --digests, --no-trunc and -q match the template renderer byte for byte', async () => {
-  for (const seed of [2, 3, 4]) {
-    const l = listingFromRows(generate(seed, 300));
+  // 300 rows take the string path, 2,500 the buffer path.
+  for (const [seed, count] of [[2, 300], [3, 300], [4, 2500]] as const) {
+    const l = listingFromRows(generate(seed, count));
     const summaries = imageSummaries(l);
     const parsed = (i: number, d: boolean) => imageRefCells(summaries[i]!, d);
     for (const digests of [false, true]) {
@@ -145,8 +146,8 @@ test('wide and non-ASCII names go through the tabwriter, which measures display 
   // Not valid references (docker would not parse them back), so the generic side takes the
   // listing's own cells; what is compared is the table layout.
   const repos = ['docker.io/library/日本語', 'docker.io/émoji/🐳', 'registry.example.com/ｗｉｄｅ/ｎａｍｅ', 'docker.io/library/plain', 'docker.io/tab\tin/name'];
-  for (const seed of [5, 6]) {
-    const l = listingFromRows(generate(seed, 200, repos));
+  for (const [seed, count] of [[5, 200], [6, 2500]] as const) {
+    const l = listingFromRows(generate(seed, count, repos));
     const own = (i: number, d: boolean) => listingRefCells(l, i, d);
     for (const digests of [false, true]) {
       const fast = (await renderImagesTable(l, { digests, trunc: true, nowMs: NOW })).toString('utf8');

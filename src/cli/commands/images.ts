@@ -137,135 +137,200 @@ function familiarFrom(text: string, from: number, split: number): number {
 }
 
 const NONE: readonly RefCell[] = [{ repo: '<none>', tag: '<none>', digest: '<none>' }];
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+/**
+ * Up to this many lines the table is made of strings with builtins (padEnd, join): the code runs
+ * once per process, mostly interpreted, where a builtin call per cell costs less than a loop per
+ * character. Above it the loops get compiled and copying characters into one buffer wins.
+ */
+const SMALL_TABLE = 2048;
 
 /**
  * The default `images` table (with --digests, the DIGEST column too): docker/cli's
  * tabwriter.NewWriter(out, 10, 1, 3, ' ', 0) over rows that all have the same cells. When every
  * cell is printable ASCII, a column is as wide as its widest cell plus 3 (at least 10) and every
- * cell but the last is padded with spaces to it. One pass measures, the second copies the cells
- * from the listing's texts straight into one buffer. Anything else goes through the tabwriter
+ * cell but the last is padded with spaces to it; anything else goes through the tabwriter
  * itself, which measures display widths.
  */
 export async function renderImagesTable(l: ImageListing, o: { digests: boolean; trunc: boolean; nowMs: number }): Promise<Buffer> {
-  const titles = o.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED'];
-  const widths = titles.map((t) => t.length);
-  const nref = o.digests ? 3 : 2;
-  const text = l.refText;
-  // An image with one tag, the common case, is one line made of ranges of the listing's text;
-  // the lines of any other image are worked out as cells.
-  const cells = new Map<number, readonly RefCell[]>();
-  const idFrom = new Int32Array(l.length);
-  const idTo = new Int32Array(l.length);
-  const since: string[] = new Array(l.length);
-  const sizes: string[] = new Array(l.length);
-  const sizeMemo = new Map<number, string | undefined>();
-  let librarySizes = false;
-  let lastKey = -1;
-  let lastSince = '';
-  let lines = 0;
-  let sizeBytes = 0;
-  for (let i = 0; i < l.length; i++) {
-    const r = l.refStart[i]!;
-    let n = 1;
-    if (l.refStart[i + 1]! - r === 1 && !l.refIsDigest[r]) {
-      const w = l.refSplit[r]! - familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!);
-      if (w > widths[0]!) widths[0] = w;
-      if (l.refTo[r]! - l.refSplit[r]! - 1 > widths[1]!) widths[1] = l.refTo[r]! - l.refSplit[r]! - 1;
-      if (o.digests && widths[2]! < 6) widths[2] = 6;
-    } else {
-      const cs = r === l.refStart[i + 1]! ? NONE : listingRefCells(l, i, o.digests);
-      cells.set(i, cs);
-      n = cs.length;
-      for (const c of cs) {
-        if (c.repo.length > widths[0]!) widths[0] = c.repo.length;
-        if (c.tag.length > widths[1]!) widths[1] = c.tag.length;
-        if (o.digests && c.digest.length > widths[2]!) widths[2] = c.digest.length;
-      }
-    }
-    idFrom[i] = o.trunc ? truncatedFrom(l.idText, l.idFrom[i]!, l.idTo[i]!) : l.idFrom[i]!;
-    idTo[i] = o.trunc ? Math.min(l.idTo[i]!, idFrom[i]! + 12) : l.idTo[i]!;
-    if (idTo[i]! - idFrom[i]! > widths[nref]!) widths[nref] = idTo[i]! - idFrom[i]!;
-    // Newest first: equal CREATED texts are adjacent, so one string serves each run of them.
-    const key = durationKey(o.nowMs - Math.floor(l.createdMs[i]! / 1000) * 1000);
-    if (key !== lastKey) {
-      lastKey = key;
-      lastSince = durationText(key) + ' ago';
-      if (lastSince.length > widths[nref + 1]!) widths[nref + 1] = lastSince.length;
-    }
-    since[i] = lastSince;
-    const size = l.size[i]!;
-    let s = sizeMemo.get(size);
-    if (s === undefined && !sizeMemo.has(size)) sizeMemo.set(size, (s = humanSize3(size)));
-    if (s === undefined) librarySizes = true;
-    else {
-      sizes[i] = s;
-      sizeBytes += n * s.length;
-    }
-    lines += n;
+  const t = new ImagesTable(l, o.digests);
+  await t.measure(o.trunc, o.nowMs);
+  return (t.lines <= SMALL_TABLE ? t.joined() : t.copied()) ?? (await t.tabwriter());
+}
+
+/** The table measured in one pass over the listing, then written in a second. */
+class ImagesTable {
+  readonly titles: string[];
+  readonly widths: number[];
+  /** Column of IMAGE ID (CREATED is the next one). */
+  private readonly idColumn: number;
+  /** An image with one tag, the common case, is one line made of ranges of the listing's text; the lines of any other are worked out as cells. */
+  private readonly cells = new Map<number, readonly RefCell[]>();
+  private readonly idFrom: Int32Array;
+  private readonly idTo: Int32Array;
+  private readonly since: string[];
+  private readonly sizes: string[];
+  lines = 0;
+  private sizeBytes = 0;
+
+  constructor(
+    private readonly l: ImageListing,
+    private readonly digests: boolean,
+  ) {
+    this.titles = digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED'];
+    this.widths = this.titles.map((t) => t.length);
+    this.idColumn = digests ? 3 : 2;
+    this.idFrom = new Int32Array(l.length);
+    this.idTo = new Int32Array(l.length);
+    this.since = new Array<string>(l.length);
+    this.sizes = new Array<string>(l.length);
   }
-  if (librarySizes) {
-    const { humanSizeWithPrecision } = await import('../format/units.js');
+
+  async measure(trunc: boolean, nowMs: number): Promise<void> {
+    const { l, widths, digests, idColumn } = this;
+    const text = l.refText;
+    const sizeMemo = new Map<number, string | undefined>();
+    let librarySizes = false;
+    let lastKey = -1;
+    let lastSince = '';
     for (let i = 0; i < l.length; i++) {
-      if (sizes[i] !== undefined) continue;
-      sizes[i] = humanSizeWithPrecision(l.size[i]!, 3);
-      sizeBytes += (cells.get(i)?.length ?? 1) * sizes[i]!.length;
-    }
-  }
-
-  for (let c = 0; c < widths.length; c++) widths[c] = Math.max(10, widths[c]! + 3);
-  const rowWidth = widths.reduce((a, b) => a + b, 0);
-  const buf = Buffer.alloc((lines + 1) * (rowWidth + 1) + sizeBytes + 4, 0x20);
-  let at = 0;
-  titles.forEach((t, c) => {
-    buf.write(t, at, 'latin1');
-    at += widths[c]!;
-  });
-  at += buf.write('SIZE\n', at, 'latin1');
-  let ok = true;
-  for (let i = 0; i < l.length && ok; i++) {
-    const cs = cells.get(i);
-    const size = sizes[i]!;
-    for (let k = 0; k < (cs ? cs.length : 1); k++) {
-      if (cs) {
-        const c = cs[k]!;
-        ok &&= putAscii(buf, c.repo, at, 0, c.repo.length);
-        at += widths[0]!;
-        ok &&= putAscii(buf, c.tag, at, 0, c.tag.length);
-        at += widths[1]!;
-        if (o.digests) {
-          ok &&= putAscii(buf, c.digest, at, 0, c.digest.length);
-          at += widths[2]!;
-        }
+      const r = l.refStart[i]!;
+      let n = 1;
+      if (l.refStart[i + 1]! - r === 1 && !l.refIsDigest[r]) {
+        const w = l.refSplit[r]! - familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!);
+        if (w > widths[0]!) widths[0] = w;
+        if (l.refTo[r]! - l.refSplit[r]! - 1 > widths[1]!) widths[1] = l.refTo[r]! - l.refSplit[r]! - 1;
+        if (digests && widths[2]! < 6) widths[2] = 6;
       } else {
-        const r = l.refStart[i]!;
-        ok &&= putAscii(buf, text, at, familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!), l.refSplit[r]!);
-        at += widths[0]!;
-        ok &&= putAscii(buf, text, at, l.refSplit[r]! + 1, l.refTo[r]!);
-        at += widths[1]!;
-        if (o.digests) {
-          buf.write('<none>', at, 'latin1');
-          at += widths[2]!;
+        const cs = r === l.refStart[i + 1]! ? NONE : listingRefCells(l, i, digests);
+        this.cells.set(i, cs);
+        n = cs.length;
+        for (const c of cs) {
+          if (c.repo.length > widths[0]!) widths[0] = c.repo.length;
+          if (c.tag.length > widths[1]!) widths[1] = c.tag.length;
+          if (digests && c.digest.length > widths[2]!) widths[2] = c.digest.length;
         }
       }
-      ok &&= putAscii(buf, l.idText, at, idFrom[i]!, idTo[i]!);
-      at += widths[nref]!;
-      ok &&= putAscii(buf, since[i]!, at, 0, since[i]!.length);
-      at += widths[nref + 1]!;
-      ok &&= putAscii(buf, size, at, 0, size.length);
-      at += size.length;
-      buf[at++] = 0x0a;
+      const from = trunc ? truncatedFrom(l.idText, l.idFrom[i]!, l.idTo[i]!) : l.idFrom[i]!;
+      const to = trunc ? Math.min(l.idTo[i]!, from + 12) : l.idTo[i]!;
+      this.idFrom[i] = from;
+      this.idTo[i] = to;
+      if (to - from > widths[idColumn]!) widths[idColumn] = to - from;
+      // Newest first: equal CREATED texts are adjacent, so one string serves each run of them.
+      const key = durationKey(nowMs - Math.floor(l.createdMs[i]! / 1000) * 1000);
+      if (key !== lastKey) {
+        lastKey = key;
+        lastSince = durationText(key) + ' ago';
+        if (lastSince.length > widths[idColumn + 1]!) widths[idColumn + 1] = lastSince.length;
+      }
+      this.since[i] = lastSince;
+      const size = l.size[i]!;
+      let s = sizeMemo.get(size);
+      if (s === undefined && !sizeMemo.has(size)) sizeMemo.set(size, (s = humanSize3(size)));
+      if (s === undefined) librarySizes = true;
+      else {
+        this.sizes[i] = s;
+        this.sizeBytes += n * s.length;
+      }
+      this.lines += n;
     }
+    if (librarySizes) {
+      const { humanSizeWithPrecision } = await import('../format/units.js');
+      for (let i = 0; i < l.length; i++) {
+        if (this.sizes[i] !== undefined) continue;
+        this.sizes[i] = humanSizeWithPrecision(l.size[i]!, 3);
+        this.sizeBytes += (this.cells.get(i)?.length ?? 1) * this.sizes[i]!.length;
+      }
+    }
+    for (let c = 0; c < widths.length; c++) widths[c] = Math.max(10, widths[c]! + 3);
   }
-  if (ok) return buf;
 
-  const { dockerTableWriter } = await import('../format/tabwriter.js');
-  const tw = dockerTableWriter();
-  tw.write([...titles, 'SIZE'].join('\t') + '\n');
-  for (let i = 0; i < l.length; i++) {
-    const r = l.refStart[i]!;
-    const cs = cells.get(i) ?? [{ repo: text.slice(familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!), l.refSplit[r]!), tag: text.slice(l.refSplit[r]! + 1, l.refTo[r]!), digest: '<none>' }];
-    const tail = [l.idText.slice(idFrom[i]!, idTo[i]!), since[i]!, sizes[i]!];
-    for (const c of cs) tw.write([c.repo, c.tag, ...(o.digests ? [c.digest] : []), ...tail].join('\t') + '\n');
+  /** The cells of image i's lines (repository, tag[, digest]). */
+  private cellsOf(i: number): readonly RefCell[] {
+    const cs = this.cells.get(i);
+    if (cs) return cs;
+    const { refText: text, refStart, refFrom, refSplit, refTo } = this.l;
+    const r = refStart[i]!;
+    return [{ repo: text.slice(familiarFrom(text, refFrom[r]!, refSplit[r]!), refSplit[r]!), tag: text.slice(refSplit[r]! + 1, refTo[r]!), digest: '<none>' }];
   }
-  return Buffer.from(tw.flush(), 'utf8');
+
+  /** With strings and builtins; undefined if a cell is not printable ASCII. */
+  joined(): Buffer | undefined {
+    const { l, widths, digests, idColumn } = this;
+    const out = [this.titles.map((t, c) => t.padEnd(widths[c]!)).join('') + 'SIZE'];
+    for (let i = 0; i < l.length; i++) {
+      const id = l.idText.slice(this.idFrom[i]!, this.idTo[i]!);
+      if (!PRINTABLE.test(id)) return undefined;
+      const tail = id.padEnd(widths[idColumn]!) + this.since[i]!.padEnd(widths[idColumn + 1]!) + this.sizes[i]!;
+      for (const c of this.cellsOf(i)) {
+        if (!PRINTABLE.test(c.repo) || !PRINTABLE.test(c.tag) || (digests && !PRINTABLE.test(c.digest))) return undefined;
+        out.push(c.repo.padEnd(widths[0]!) + c.tag.padEnd(widths[1]!) + (digests ? c.digest.padEnd(widths[2]!) : '') + tail);
+      }
+    }
+    out.push('');
+    return Buffer.from(out.join('\n'), 'latin1');
+  }
+
+  /** Characters copied straight from the listing's texts into one buffer; undefined if a cell is not printable ASCII. */
+  copied(): Buffer | undefined {
+    const { l, widths, digests, idColumn } = this;
+    const text = l.refText;
+    const rowWidth = widths.reduce((a, b) => a + b, 0);
+    const buf = Buffer.alloc((this.lines + 1) * (rowWidth + 1) + this.sizeBytes + 4, 0x20);
+    let at = 0;
+    this.titles.forEach((t, c) => {
+      buf.write(t, at, 'latin1');
+      at += widths[c]!;
+    });
+    at += buf.write('SIZE\n', at, 'latin1');
+    let ok = true;
+    for (let i = 0; i < l.length && ok; i++) {
+      const cs = this.cells.get(i);
+      const size = this.sizes[i]!;
+      for (let k = 0; k < (cs ? cs.length : 1); k++) {
+        if (cs) {
+          const c = cs[k]!;
+          ok &&= putAscii(buf, c.repo, at, 0, c.repo.length);
+          at += widths[0]!;
+          ok &&= putAscii(buf, c.tag, at, 0, c.tag.length);
+          at += widths[1]!;
+          if (digests) {
+            ok &&= putAscii(buf, c.digest, at, 0, c.digest.length);
+            at += widths[2]!;
+          }
+        } else {
+          const r = l.refStart[i]!;
+          ok &&= putAscii(buf, text, at, familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!), l.refSplit[r]!);
+          at += widths[0]!;
+          ok &&= putAscii(buf, text, at, l.refSplit[r]! + 1, l.refTo[r]!);
+          at += widths[1]!;
+          if (digests) {
+            buf.write('<none>', at, 'latin1');
+            at += widths[2]!;
+          }
+        }
+        ok &&= putAscii(buf, l.idText, at, this.idFrom[i]!, this.idTo[i]!);
+        at += widths[idColumn]!;
+        ok &&= putAscii(buf, this.since[i]!, at, 0, this.since[i]!.length);
+        at += widths[idColumn + 1]!;
+        ok &&= putAscii(buf, size, at, 0, size.length);
+        at += size.length;
+        buf[at++] = 0x0a;
+      }
+    }
+    return ok ? buf : undefined;
+  }
+
+  /** docker/cli's own way, through the tabwriter, for cells that are not plain ASCII. */
+  async tabwriter(): Promise<Buffer> {
+    const { dockerTableWriter } = await import('../format/tabwriter.js');
+    const tw = dockerTableWriter();
+    tw.write([...this.titles, 'SIZE'].join('\t') + '\n');
+    for (let i = 0; i < this.l.length; i++) {
+      const tail = [this.l.idText.slice(this.idFrom[i]!, this.idTo[i]!), this.since[i]!, this.sizes[i]!];
+      for (const c of this.cellsOf(i)) tw.write([c.repo, c.tag, ...(this.digests ? [c.digest] : []), ...tail].join('\t') + '\n');
+    }
+    return Buffer.from(tw.flush(), 'utf8');
+  }
 }
