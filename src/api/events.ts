@@ -19,12 +19,15 @@ export class EventHub {
     private readonly intervalMs = 100,
   ) {}
 
-  /** The past events (oldest first) and a subscription to new ones, with no gap between them. */
-  subscribe(fn: Listener): { past: StoredEvent[]; unsubscribe: () => void } {
+  /**
+   * A subscription to new events, and with `past` the events recorded before it (oldest
+   * first), with no gap between the two.
+   */
+  subscribe(fn: Listener, opts: { past?: boolean } = {}): { past: StoredEvent[]; unsubscribe: () => void } {
     const db = this.engine.store.db;
     if (this.listeners.size === 0) this.seq = lastEventSeq(db);
     const upTo = this.seq;
-    const past = eventsAfter(db, 0, EVENTS_KEPT + 64).filter((e) => e.seq <= upTo);
+    const past = opts.past ? eventsAfter(db, 0, EVENTS_KEPT + 64).filter((e) => e.seq <= upTo) : [];
     this.listeners.add(fn);
     this.timer ??= setInterval(() => this.poll(), this.intervalMs);
     return {

@@ -184,7 +184,10 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
       sock.destroy();
       conn.end();
     });
-    return { started: Promise.race([startedSignal, code.then(() => undefined)]), done };
+    const started = Promise.race([startedSignal, code.then(() => undefined)]);
+    // Only a start waits for `started`; its failure is also the end of `done`.
+    started.catch(() => undefined);
+    return { started, done };
   }
 
   r.post('/containers/create', async (call) => {

@@ -45,8 +45,8 @@ export function platformParam(call: Call, minVersion: string): Platform | undefi
 export function repoTag(repo: string, tag: string): string | undefined {
   if (repo === '') return undefined;
   const ref = parseNormalizedNamed(repo);
-  if (ref.digest !== undefined) throw badRequest('cannot create a tag from a digest reference');
-  return tag === '' ? ref.toString() : `${ref.name}:${tag}`;
+  if (ref.digest !== undefined) throw badRequest('cannot import digest reference');
+  return tag === '' ? ref.tagNameOnly().toString() : `${ref.name}:${tag}`;
 }
 
 /** The image inspect Config of API 1.50: the OCI image config, empty fields left out. */

@@ -77,11 +77,14 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
       (since === undefined || e.timeUs >= since) && (until === undefined || e.timeUs <= until) && !(call.below('1.46') && e.type === 'image' && e.action === 'create') && match(e);
     call.longLived = true;
     const out = call.stream('application/json', { flush: true });
-    const sub = ctx.events.subscribe((e) => {
-      if (wanted(e)) out.write(eventJson(e, deprecated));
-    });
+    const sub = ctx.events.subscribe(
+      (e) => {
+        if (wanted(e)) out.write(eventJson(e, deprecated));
+      },
+      { past: since !== undefined || until !== undefined },
+    );
     try {
-      if (since !== undefined || until !== undefined) for (const e of sub.past) if (wanted(e)) out.write(eventJson(e, deprecated));
+      for (const e of sub.past) if (wanted(e)) out.write(eventJson(e, deprecated));
       if (until !== undefined && until <= nowUs) return;
       await new Promise<void>((resolve) => {
         const done = () => resolve();

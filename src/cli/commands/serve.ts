@@ -95,6 +95,8 @@ export default async function serve(argv: string[], ctx: CliContext): Promise<nu
     await server.shutdown();
     throw err;
   }
+  // A daemon keeps serving the other requests when one of them leaves a promise unhandled.
+  process.on('unhandledRejection', (err) => log(`unhandled: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   for (const s of specs) log(`API listen on ${s.kind === 'unix' ? s.path : `${s.host}:${s.port}`}`);
   await new Promise<void>((resolve) => {
     let stopping = false;
