@@ -31,12 +31,14 @@ export class Sessions {
     p.conn.onClose(() => this.removePending(containerId, p));
   }
 
-  removePending(containerId: string, p: PendingAttach): void {
+  /** Takes one request out of the waiting list; false when a start took it already. */
+  removePending(containerId: string, p: PendingAttach): boolean {
     const list = this.pending.get(containerId);
-    if (!list) return;
+    if (!list) return false;
     const i = list.indexOf(p);
     if (i >= 0) list.splice(i, 1);
     if (list.length === 0) this.pending.delete(containerId);
+    return i >= 0;
   }
 
   takePending(containerId: string): PendingAttach[] {

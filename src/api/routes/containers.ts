@@ -321,23 +321,44 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
       return;
     }
     // Not running: the next start of the container serves this session (docker run, start -a).
+    // A start by someone else (the berth CLI) is noticed too: the session then joins it.
     await new Promise<void>((resolve) => {
+      const timer: { poll?: NodeJS.Timeout } = {};
+      const finish = () => {
+        clearInterval(timer.poll);
+        resolve();
+      };
       const p = {
         opts,
         conn,
         tty,
         begin: (sock: Socket) => {
+          clearInterval(timer.poll);
           const s = relay(conn, sock, c.Id, tty, opts);
-          void s.done.then(resolve);
+          void s.done.then(finish);
           return s.started;
         },
         cancel: () => {
           conn.end();
-          resolve();
+          finish();
         },
       };
       sessions.addPending(c.Id, p);
-      conn.onClose(() => resolve());
+      conn.onClose(finish);
+      timer.poll = setInterval(() => {
+        let running: boolean;
+        try {
+          running = containerOf(c.Id).State.Running;
+        } catch {
+          return p.cancel(); // removed meanwhile
+        }
+        if (!running || !sessions.removePending(c.Id, p)) return;
+        clearInterval(timer.poll);
+        attachRunning(engine, c.Id, opts).then(
+          (a) => void p.begin(a.attach),
+          () => p.cancel(),
+        );
+      }, 250);
     });
   });
 
