@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type * as Crypto from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync, type ReadStream } from 'node:fs';
 import { open, rename, unlink, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,13 @@ import { fsyncDirAsync } from './durable.js';
 import type { StorePaths } from './paths.js';
 import { corrupt, notFound, BerthError } from '../image/errors.js';
 import { digestHex, type Digest } from '../image/digest.js';
+
+// node:crypto is required on first use: loading it costs milliseconds that commands which hash
+// nothing (images, rmi) need not pay.
+let cryptoModule: typeof Crypto | undefined;
+const nodeCrypto = (): typeof Crypto => (cryptoModule ??= createRequire(import.meta.url)('node:crypto') as typeof Crypto);
+const createHash = (algorithm: string): Crypto.Hash => nodeCrypto().createHash(algorithm);
+const randomBytes = (size: number): Buffer => nodeCrypto().randomBytes(size);
 
 const SYNC_EVERY = 8 << 20;
 

@@ -40,16 +40,16 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
     });
   }
   try {
+    const version = db.pragma('user_version', { simple: true }) as number;
     if (!opts.readonly) {
       // auto_vacuum only takes effect on a database with no tables yet: set it first.
-      if ((db.pragma('user_version', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
+      if (version === 0) db.pragma('auto_vacuum = INCREMENTAL');
       const mode = db.pragma('journal_mode', { simple: true });
       if (mode !== 'wal') db.pragma('journal_mode = WAL');
-      db.pragma('journal_size_limit = 4194304');
+      db.exec('PRAGMA journal_size_limit = 4194304');
     }
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = OFF');
-    migrate(db);
+    db.exec('PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF');
+    if (version !== MIGRATIONS.length) migrate(db);
   } catch (err) {
     db.close();
     if (err instanceof BerthError) throw err;

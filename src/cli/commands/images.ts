@@ -105,7 +105,11 @@ export function renderImagesQuiet(l: ImageListing, trunc: boolean): Buffer {
   for (let i = 0; i < l.length; i++) {
     const from = trunc ? truncatedFrom(l.idText, l.idFrom[i]!, l.idTo[i]!) : l.idFrom[i]!;
     const id = l.idText.slice(from, trunc ? Math.min(l.idTo[i]!, from + 12) : l.idTo[i]!);
-    const n = l.refStart[i + 1]! - l.refStart[i]! <= 1 ? 1 : listingRefCells(l, i, false).length;
+    // A line per tag; digest references need the cells worked out.
+    const start = l.refStart[i]!;
+    const end = l.refStart[i + 1]!;
+    let n = Math.max(1, end - start);
+    for (let r = start; r < end && n > 1; r++) if (l.refIsDigest[r]) n = listingRefCells(l, i, false).length;
     for (let k = 0; k < n; k++) lines.push(id);
   }
   return Buffer.from(lines.length ? lines.join('\n') + '\n' : '', 'utf8');
