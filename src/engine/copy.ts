@@ -9,7 +9,6 @@ import { parseLocation, type Location } from '../transport/location.js';
 import { layoutDirEntries, writeLayoutDir } from '../transport/layout-dir.js';
 import { tarStream } from '../archive/tar-writer.js';
 import { openFile, writeFileAtomically } from '../transport/files.js';
-import { BerthError } from '../image/errors.js';
 import type { ProgressFn } from '../image/progress.js';
 
 export interface CopyOptions {
@@ -17,40 +16,75 @@ export interface CopyOptions {
 }
 
 /**
- * `copy SRC DST` between the places images live (DESIGN.md): the store, docker-archive and
- * oci-archive tarballs, OCI layout directories (and registries once the registry transport
- * is wired). Everything goes through the same importer and exporter as load and save; a copy
- * between two non-store places passes through a private temporary store.
+ * `copy SRC DST` between the places images live (DESIGN.md): the store, registries,
+ * docker-archive and oci-archive tarballs, OCI layout directories. Everything goes through the
+ * same importer and exporter as load, save, pull and push; a copy between two places outside
+ * the store passes through a private temporary store.
  */
 export async function copyImage(engine: EngineCore, src: string, dst: string, opts: CopyOptions = {}): Promise<void> {
   const from = parseLocation(src);
   const to = parseLocation(dst);
-  if (from.kind === 'docker' || to.kind === 'docker') {
-    throw new BerthError('unavailable', 'the docker:// transport is not available in this build of berth (use pull and push)');
+  if (from.kind === 'docker' && to.kind === 'berth') {
+    await pullAs(engine, from.ref, to.ref, opts);
+    return;
+  }
+  if (from.kind === 'berth' && to.kind === 'docker') {
+    await pushAs(engine, from.ref, to.ref, opts);
+    return;
   }
   if (from.kind === 'berth' && to.kind === 'berth') {
     const { tagImage } = await import('./tag.js');
     tagImage(engine, from.ref, to.ref);
     return;
   }
-  if (to.kind === 'berth') {
-    if (from.kind === 'berth') return;
+  if (to.kind === 'berth' && from.kind !== 'berth' && from.kind !== 'docker') {
     await importInto(engine, from, to.ref, opts);
     return;
   }
-  if (from.kind === 'berth') {
+  if (from.kind === 'berth' && to.kind !== 'berth' && to.kind !== 'docker') {
     await exportFrom(engine, from.ref, to);
     return;
   }
+  if (from.kind === 'berth' || to.kind === 'berth') return; // every store case was handled above
   const tmp = mkdtempSync(join(tmpdir(), 'berth-copy-'));
   const staging = new Core({ root: tmp });
   try {
     const name = 'berth.invalid/copy/staging:latest';
-    await importInto(staging, from, name, opts);
-    await exportFrom(staging, name, to, from.ref ?? null);
+    if (from.kind === 'docker') await pullAs(staging, from.ref, name, opts);
+    else await importInto(staging, from, name, opts);
+    if (to.kind === 'docker') await pushAs(staging, name, to.ref, opts);
+    else await exportFrom(staging, name, to, from.kind === 'docker' ? from.ref : (from.ref ?? null));
   } finally {
     staging.close();
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Pulls `ref` and names it `as`; the pulled name is recorded only when it is the one asked for. */
+async function pullAs(engine: EngineCore, ref: string, as: string | undefined, opts: CopyOptions): Promise<void> {
+  const { pullImage } = await import('./pull.js');
+  const { tagImage } = await import('./tag.js');
+  const { removeImage } = await import('./remove.js');
+  const { lookupImage } = await import('./resolve.js');
+  const hadName = lookupImage(engine.store, ref)?.refName !== undefined;
+  const res = await pullImage(engine, ref, { progress: opts.progress });
+  if (as === undefined || as === ref) return;
+  tagImage(engine, res.images[0] ?? ref, as);
+  if (!hadName) removeImage(engine, ref);
+}
+
+/** Pushes a store image under another name: the name is added for the push and taken away after. */
+async function pushAs(engine: EngineCore, ref: string, as: string, opts: CopyOptions): Promise<void> {
+  const { pushImage } = await import('./push.js');
+  const { tagImage } = await import('./tag.js');
+  const { removeImage } = await import('./remove.js');
+  const { lookupImage } = await import('./resolve.js');
+  const existed = lookupImage(engine.store, as)?.refName !== undefined;
+  tagImage(engine, ref, as);
+  try {
+    await pushImage(engine, as, { progress: opts.progress });
+  } finally {
+    if (!existed) removeImage(engine, as);
   }
 }
 
