@@ -118,7 +118,7 @@ function usage(): string {
     '  start       Start one or more stopped containers',
     '  stop        Stop one or more running containers',
     '  wait        Block until one or more containers stop, then print their exit codes',
-    '  copy        Copy an image between transports (docker://, docker-archive:, oci:, oci-archive:, berth:)',
+    '  copy        Copy an image between transports (berth:, docker://, docker-archive:, oci-archive:, oci:)',
     '  history     Show the history of an image',
     '  images      List images',
     '  import      Import the contents from a tarball to create a filesystem image',

@@ -9,7 +9,7 @@ export default async function copy(argv: string[], ctx: CliContext): Promise<num
       name: 'copy',
       usage: 'berth copy [OPTIONS] SOURCE DESTINATION',
       description:
-        'Copy an image between the store (berth:REF), docker-archive:PATH[:REF], oci-archive:PATH[:REF] and oci:DIR[:REF]',
+        'Copy an image between the store (berth:REF), registries (docker://REF), docker-archive:PATH[:REF], oci-archive:PATH[:REF] and oci:DIR[:REF]',
       args: { min: 2, max: 2 },
       options: (c) => c.option('-q, --quiet', 'Suppress progress output'),
     },
