@@ -1,7 +1,6 @@
 // The lines and cells of `images` worked out from a listing's columns, without the reference
 // grammar or the format library, which the default table does not need to load.
 import { refRepo, type ImageListing } from '../engine/listing.js';
-import { familiarRepo } from '../image/familiar.js';
 
 export interface RefCell {
   repo: string;
@@ -20,10 +19,20 @@ export function listingRefCells(l: ImageListing, i: number, withDigests: boolean
   const start = l.refStart[i]!;
   const end = l.refStart[i + 1]!;
   if (start === end) return DANGLING;
+  // Most often every reference is a tag of one repository: the lines are its tags, in order.
+  const first = refRepo(l, start);
+  let oneRepo = true;
+  for (let r = start; r < end && oneRepo; r++) oneRepo = !l.refIsDigest[r] && (r === start || refRepo(l, r) === first);
+  if (oneRepo) {
+    const repo = l.refText.slice(l.refFamiliar[start]!, l.refSplit[start]!);
+    const out: RefCell[] = [];
+    for (let r = start; r < end; r++) out.push({ repo, tag: l.refText.slice(l.refSplit[r]! + 1, l.refTo[r]!), digest: '<none>' });
+    return out;
+  }
   const tagged: [string, string][] = [];
   const digested: [string, string][] = [];
   for (let r = start; r < end; r++) {
-    const cell: [string, string] = [familiarRepo(refRepo(l, r)), l.refText.slice(l.refSplit[r]! + 1, l.refTo[r]!)];
+    const cell: [string, string] = [l.refText.slice(l.refFamiliar[r]!, l.refSplit[r]!), l.refText.slice(l.refSplit[r]! + 1, l.refTo[r]!)];
     if (l.refIsDigest[r]) digested.push(cell);
     else tagged.push(cell);
   }

@@ -26,6 +26,8 @@ export interface ImageListing {
   idText: string;
   idFrom: Int32Array;
   idTo: Int32Array;
+  /** Where the ID's hex part starts: after its first ':' (as docker's TruncateID cuts), else at idFrom. */
+  idHexFrom: Int32Array;
   createdMs: Float64Array;
   size: Float64Array;
   /** With `details` only: parent ID and labels. */
@@ -43,6 +45,23 @@ export interface ImageListing {
   refSplit: Int32Array;
   refTo: Int32Array;
   refIsDigest: Uint8Array;
+  /** Where the familiar form of the repository starts (familiarRepo leaves out docker.io/ and docker.io/library/). */
+  refFamiliar: Int32Array;
+}
+
+/** Where familiarRepo's result starts in the canonical repository text[from .. split). */
+function familiarStart(t: string, from: number, split: number): number {
+  if (split - from < 10 || !t.startsWith('docker.io/', from)) return from;
+  const rest = from + 10;
+  if (split - rest < 8 || !t.startsWith('library/', rest)) return rest;
+  const slash = t.indexOf('/', rest + 8);
+  return slash >= 0 && slash < split ? rest : rest + 8;
+}
+
+/** Where the part after the first ':' of text[from .. to) starts, or from. */
+function hexStart(t: string, from: number, to: number): number {
+  const c = t.indexOf(':', from);
+  return c >= 0 && c < to ? c + 1 : from;
 }
 
 export const listingId = (l: ImageListing, i: number): string => l.idText.slice(l.idFrom[i]!, l.idTo[i]!);
@@ -77,11 +96,13 @@ export function listingFromRows(rows: readonly ListingRow[]): ImageListing {
   const nameCol = columnOf(names);
   const refStart = new Int32Array(rows.length + 1);
   rows.forEach((row, i) => (refStart[i + 1] = refStart[i]! + row.refs.length));
+  const refSplit = Int32Array.from(splits, (x, j) => nameCol.start[j]! + x);
   return {
     length: rows.length,
     idText: idCol.text,
     idFrom: idCol.start.slice(0, rows.length),
     idTo: idCol.start.slice(1).map((x) => x - 1),
+    idHexFrom: Int32Array.from(ids, (_, i) => hexStart(idCol.text, idCol.start[i]!, idCol.start[i + 1]! - 1)),
     createdMs: Float64Array.from(rows, (r) => r.createdMs),
     size: Float64Array.from(rows, (r) => r.size),
     parent: rows.map((r) => r.parent ?? null),
@@ -89,9 +110,10 @@ export function listingFromRows(rows: readonly ListingRow[]): ImageListing {
     refStart,
     refText: nameCol.text,
     refFrom: nameCol.start.slice(0, names.length),
-    refSplit: Int32Array.from(splits, (x, j) => nameCol.start[j]! + x),
+    refSplit,
     refTo: nameCol.start.slice(1).map((x) => x - 1),
     refIsDigest: Uint8Array.from(digest),
+    refFamiliar: Int32Array.from(splits, (_, j) => familiarStart(nameCol.text, nameCol.start[j]!, refSplit[j]!)),
   };
 }
 
@@ -185,6 +207,7 @@ interface ImageRefs {
   split: Int32Array;
   to: Int32Array;
   digest: Uint8Array;
+  familiar: Int32Array;
 }
 
 /**
@@ -205,6 +228,7 @@ function refsByMerge(db: DB, ids: string[]): ImageRefs | undefined {
   const split = new Int32Array(nrefs);
   const to = new Int32Array(nrefs);
   const digest = new Uint8Array(nrefs);
+  const familiar = new Int32Array(nrefs);
   const t = names.text;
   let kept = 0;
   let k = 0;
@@ -235,10 +259,11 @@ function refsByMerge(db: DB, ids: string[]): ImageRefs | undefined {
     from[kept] = ns;
     split[kept] = sp;
     to[kept] = ne;
+    familiar[kept] = familiarStart(t, ns, sp);
     kept++;
   }
   for (let j = 0; j < n; j++) at[j + 1]! += at[j]!;
-  return { at, text: t, from, split, to, digest };
+  return { at, text: t, from, split, to, digest, familiar };
 }
 
 /** The same from the table's columns, joined through a Map: for stores where the merge does not apply. */
@@ -264,13 +289,15 @@ function refsByMap(db: DB, ids: Column, n: number): ImageRefs {
     digest[j] = tag !== null ? 0 : 1;
   });
   const col = columnOf(names);
+  const split = repoLen.map((x, j) => col.start[j]! + x);
   return {
     at,
     text: col.text,
     from: col.start.slice(0, total),
-    split: repoLen.map((x, j) => col.start[j]! + x),
+    split,
     to: col.start.slice(1).map((x) => x - 1),
     digest,
+    familiar: split.map((x, j) => familiarStart(col.text, col.start[j]!, x)),
   };
 }
 
@@ -392,11 +419,15 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
       const images = readColumns(db, 'images NOT INDEXED', columns, ['parent', 'labels']);
       const idCol = images.cols[0]!;
       const ids = new Array<string>(images.count);
-      for (let k = 0; k < images.count; k++) ids[k] = field(idCol, k);
+      const hex = new Int32Array(images.count);
+      for (let k = 0; k < images.count; k++) {
+        ids[k] = field(idCol, k);
+        hex[k] = hexStart(idCol.text, idCol.start[k]!, idCol.start[k + 1]! - 1);
+      }
       let ascending = isAscii(idCol.text);
       for (let k = 1; k < images.count && ascending; k++) ascending = ids[k - 1]! < ids[k]!;
       return {
-        images: { ...images, ascending },
+        images: { ...images, ascending, hex },
         refs: (ascending ? refsByMerge(db, ids) : undefined) ?? refsByMap(db, idCol, images.count),
         parents: new Set(db.prepare('SELECT DISTINCT parent FROM images WHERE parent IS NOT NULL').pluck().all() as string[]),
       };
@@ -455,6 +486,7 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
     idText: ids.text,
     idFrom: new Int32Array(kept),
     idTo: new Int32Array(kept),
+    idHexFrom: new Int32Array(kept),
     createdMs: new Float64Array(kept),
     size: new Float64Array(kept),
     parent: details ? new Array<string | null>(kept) : [],
@@ -465,12 +497,14 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
     refSplit: new Int32Array(nrefs),
     refTo: new Int32Array(nrefs),
     refIsDigest: new Uint8Array(nrefs),
+    refFamiliar: new Int32Array(nrefs),
   };
   let ri = 0;
   for (let i = 0; i < kept; i++) {
     const k = order[i]!;
     out.idFrom[i] = ids.start[k]!;
     out.idTo[i] = ids.start[k + 1]! - 1;
+    out.idHexFrom[i] = images.hex[k]!;
     out.createdMs[i] = created[k]!;
     out.size[i] = size[k]!;
     if (details) {
@@ -484,6 +518,7 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
       out.refSplit[ri] = refs.split[r]!;
       out.refTo[ri] = refs.to[r]!;
       out.refIsDigest[ri] = refs.digest[r]!;
+      out.refFamiliar[ri] = refs.familiar[r]!;
       ri++;
     }
   }
@@ -497,7 +532,7 @@ export function imageSummaries(l: ImageListing): ImageSummary[] {
     const repoTags: string[] = [];
     const repoDigests: string[] = [];
     for (let r = l.refStart[i]!; r < l.refStart[i + 1]!; r++) {
-      const fam = familiarRepo(refRepo(l, r)) + l.refText.slice(l.refSplit[r]!, l.refTo[r]!);
+      const fam = l.refText.slice(l.refFamiliar[r]!, l.refTo[r]!);
       if (l.refIsDigest[r]) repoDigests.push(fam);
       else repoTags.push(fam);
     }

@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.js';
 import { quickArgs } from '../fast-args.js';
-import { compileListQuery, imageSummaries, needsReferenceGrammar, readListing, type ImageListing } from '../../engine/listing.js';
+import { compileListQuery, imageSummaries, listingId, needsReferenceGrammar, readListing, type ImageListing } from '../../engine/listing.js';
 import { parseFilters } from '../../engine/filters.js';
 import { CliError } from '../errors.js';
 import { durationKey, durationText, humanSize3, listingRefCells, type RefCell } from '../image-cells.js';
@@ -93,18 +93,22 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
   return 0;
 }
 
-/** formatter.TruncateID: where the part of the ID it keeps starts (it is at most 12 long). */
-function truncatedFrom(text: string, from: number, to: number): number {
-  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 58) return i + 1;
-  return from;
+// The table and -q are written from the listing's texts (see ImageListing) as bytes: Uint8Array
+// reads are what the JIT makes fastest, and the texts are all ASCII whenever the store's names
+// are valid (asciiBytes says so, else the generic path runs).
+
+/** The text as bytes, or undefined if it is not all ASCII (then bytes and characters differ). */
+function asciiBytes(text: string): Buffer | undefined {
+  const b = Buffer.from(text, 'utf8');
+  return b.length === text.length ? b : undefined;
 }
 
 /** `images -q`: one ID per line of the default table. */
 export function renderImagesQuiet(l: ImageListing, trunc: boolean): Buffer {
   const lines: string[] = [];
   for (let i = 0; i < l.length; i++) {
-    const from = trunc ? truncatedFrom(l.idText, l.idFrom[i]!, l.idTo[i]!) : l.idFrom[i]!;
-    const id = l.idText.slice(from, trunc ? Math.min(l.idTo[i]!, from + 12) : l.idTo[i]!);
+    // formatter.TruncateID: the hex part, at most 12 long.
+    const id = trunc ? l.idText.slice(l.idHexFrom[i]!, Math.min(l.idTo[i]!, l.idHexFrom[i]! + 12)) : l.idText.slice(l.idFrom[i]!, l.idTo[i]!);
     // A line per tag; digest references need the cells worked out.
     const start = l.refStart[i]!;
     const end = l.refStart[i + 1]!;
@@ -115,38 +119,31 @@ export function renderImagesQuiet(l: ImageListing, trunc: boolean): Buffer {
   return Buffer.from(lines.length ? lines.join('\n') + '\n' : '', 'utf8');
 }
 
-/** Copies text[from .. to) into buf at `at` if it is printable ASCII; false otherwise. */
-function putAscii(buf: Buffer, text: string, at: number, from: number, to: number): boolean {
+/** Copies src[from .. to) into buf at `at` if it is printable ASCII; false otherwise. */
+function putBytes(buf: Buffer, src: Uint8Array, at: number, from: number, to: number): boolean {
   for (let j = from; j < to; j++) {
-    const c = text.charCodeAt(j);
+    const c = src[j]!;
     if (c < 0x20 || c > 0x7e) return false;
     buf[at + j - from] = c;
   }
   return true;
 }
 
-/** Whether text holds `lit` at `at` (a loop the JIT inlines, cheaper than startsWith here). */
-function holds(text: string, at: number, lit: string): boolean {
-  for (let i = 0; i < lit.length; i++) if (text.charCodeAt(at + i) !== lit.charCodeAt(i)) return false;
+function putString(buf: Buffer, s: string, at: number): boolean {
+  for (let j = 0; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 0x20 || c > 0x7e) return false;
+    buf[at + j] = c;
+  }
   return true;
 }
 
-/** Where familiarRepo's result starts in a canonical repository text[from .. split). */
-function familiarFrom(text: string, from: number, split: number): number {
-  if (split - from < 10 || !holds(text, from, 'docker.io/')) return from;
-  const rest = from + 10;
-  if (split - rest < 8 || !holds(text, rest, 'library/')) return rest;
-  for (let i = rest + 8; i < split; i++) if (text.charCodeAt(i) === 47) return rest;
-  return rest + 8;
-}
-
-const NONE: readonly RefCell[] = [{ repo: '<none>', tag: '<none>', digest: '<none>' }];
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
 /**
  * Up to this many lines the table is made of strings with builtins (padEnd, join): the code runs
  * once per process, mostly interpreted, where a builtin call per cell costs less than a loop per
- * character. Above it the loops get compiled and copying characters into one buffer wins.
+ * character. Above it the loops get compiled and copying bytes into one buffer wins.
  */
 const SMALL_TABLE = 2048;
 
@@ -158,9 +155,15 @@ const SMALL_TABLE = 2048;
  * itself, which measures display widths.
  */
 export async function renderImagesTable(l: ImageListing, o: { digests: boolean; trunc: boolean; nowMs: number }): Promise<Buffer> {
-  const t = new ImagesTable(l, o.digests);
-  await t.measure(o.trunc, o.nowMs);
-  return (t.lines <= SMALL_TABLE ? t.joined() : t.copied()) ?? (await t.tabwriter());
+  const refs = asciiBytes(l.refText);
+  const ids = asciiBytes(l.idText);
+  if (refs && ids) {
+    const t = new ImagesTable(l, o.digests, refs, ids);
+    await t.measure(o.trunc, o.nowMs);
+    const out = t.lines <= SMALL_TABLE ? t.joined() : t.copied();
+    if (out) return out;
+  }
+  return tabwriterTable(l, o);
 }
 
 /** The table measured in one pass over the listing, then written in a second. */
@@ -169,7 +172,10 @@ class ImagesTable {
   readonly widths: number[];
   /** Column of IMAGE ID (CREATED is the next one). */
   private readonly idColumn: number;
-  /** An image with one tag, the common case, is one line made of ranges of the listing's text; the lines of any other are worked out as cells. */
+  /**
+   * An image with one tag, the common case, is one line made of ranges of the listing's text;
+   * the lines of any other are worked out as cells.
+   */
   private readonly cells = new Map<number, readonly RefCell[]>();
   private readonly idFrom: Int32Array;
   private readonly idTo: Int32Array;
@@ -177,10 +183,11 @@ class ImagesTable {
   private readonly sizes: string[];
   lines = 0;
   private sizeBytes = 0;
-
   constructor(
     private readonly l: ImageListing,
     private readonly digests: boolean,
+    private readonly refs: Uint8Array,
+    private readonly ids: Uint8Array,
   ) {
     this.titles = digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED'];
     this.widths = this.titles.map((t) => t.length);
@@ -191,10 +198,11 @@ class ImagesTable {
     this.sizes = new Array<string>(l.length);
   }
 
+  /** Widths, CREATED and SIZE texts; reads only the listing's offsets, in order. */
   async measure(trunc: boolean, nowMs: number): Promise<void> {
     const { l, widths, digests, idColumn } = this;
-    const text = l.refText;
-    const sizeMemo = new Map<number, string | undefined>();
+    // '' marks a size the format library has to spell (see humanSize3).
+    const sizeMemo = new Map<number, string>();
     let librarySizes = false;
     let lastKey = -1;
     let lastSince = '';
@@ -202,12 +210,11 @@ class ImagesTable {
       const r = l.refStart[i]!;
       let n = 1;
       if (l.refStart[i + 1]! - r === 1 && !l.refIsDigest[r]) {
-        const w = l.refSplit[r]! - familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!);
-        if (w > widths[0]!) widths[0] = w;
+        if (l.refSplit[r]! - l.refFamiliar[r]! > widths[0]!) widths[0] = l.refSplit[r]! - l.refFamiliar[r]!;
         if (l.refTo[r]! - l.refSplit[r]! - 1 > widths[1]!) widths[1] = l.refTo[r]! - l.refSplit[r]! - 1;
         if (digests && widths[2]! < 6) widths[2] = 6;
       } else {
-        const cs = r === l.refStart[i + 1]! ? NONE : listingRefCells(l, i, digests);
+        const cs = listingRefCells(l, i, digests);
         this.cells.set(i, cs);
         n = cs.length;
         for (const c of cs) {
@@ -216,7 +223,8 @@ class ImagesTable {
           if (digests && c.digest.length > widths[2]!) widths[2] = c.digest.length;
         }
       }
-      const from = trunc ? truncatedFrom(l.idText, l.idFrom[i]!, l.idTo[i]!) : l.idFrom[i]!;
+      // formatter.TruncateID: the hex part, at most 12 long.
+      const from = trunc ? l.idHexFrom[i]! : l.idFrom[i]!;
       const to = trunc ? Math.min(l.idTo[i]!, from + 12) : l.idTo[i]!;
       this.idFrom[i] = from;
       this.idTo[i] = to;
@@ -231,18 +239,16 @@ class ImagesTable {
       this.since[i] = lastSince;
       const size = l.size[i]!;
       let s = sizeMemo.get(size);
-      if (s === undefined && !sizeMemo.has(size)) sizeMemo.set(size, (s = humanSize3(size)));
-      if (s === undefined) librarySizes = true;
-      else {
-        this.sizes[i] = s;
-        this.sizeBytes += n * s.length;
-      }
+      if (s === undefined) sizeMemo.set(size, (s = humanSize3(size) ?? ''));
+      if (s === '') librarySizes = true;
+      this.sizes[i] = s;
+      this.sizeBytes += n * s.length;
       this.lines += n;
     }
     if (librarySizes) {
       const { humanSizeWithPrecision } = await import('../format/units.js');
       for (let i = 0; i < l.length; i++) {
-        if (this.sizes[i] !== undefined) continue;
+        if (this.sizes[i] !== '') continue;
         this.sizes[i] = humanSizeWithPrecision(l.size[i]!, 3);
         this.sizeBytes += (this.cells.get(i)?.length ?? 1) * this.sizes[i]!.length;
       }
@@ -250,24 +256,18 @@ class ImagesTable {
     for (let c = 0; c < widths.length; c++) widths[c] = Math.max(10, widths[c]! + 3);
   }
 
-  /** The cells of image i's lines (repository, tag[, digest]). */
-  private cellsOf(i: number): readonly RefCell[] {
-    const cs = this.cells.get(i);
-    if (cs) return cs;
-    const { refText: text, refStart, refFrom, refSplit, refTo } = this.l;
-    const r = refStart[i]!;
-    return [{ repo: text.slice(familiarFrom(text, refFrom[r]!, refSplit[r]!), refSplit[r]!), tag: text.slice(refSplit[r]! + 1, refTo[r]!), digest: '<none>' }];
-  }
-
   /** With strings and builtins; undefined if a cell is not printable ASCII. */
   joined(): Buffer | undefined {
     const { l, widths, digests, idColumn } = this;
+    const text = l.refText;
     const out = [this.titles.map((t, c) => t.padEnd(widths[c]!)).join('') + 'SIZE'];
     for (let i = 0; i < l.length; i++) {
       const id = l.idText.slice(this.idFrom[i]!, this.idTo[i]!);
       if (!PRINTABLE.test(id)) return undefined;
       const tail = id.padEnd(widths[idColumn]!) + this.since[i]!.padEnd(widths[idColumn + 1]!) + this.sizes[i]!;
-      for (const c of this.cellsOf(i)) {
+      const r = l.refStart[i]!;
+      const cs = this.cells.get(i) ?? [{ repo: text.slice(l.refFamiliar[r]!, l.refSplit[r]!), tag: text.slice(l.refSplit[r]! + 1, l.refTo[r]!), digest: '<none>' }];
+      for (const c of cs) {
         if (!PRINTABLE.test(c.repo) || !PRINTABLE.test(c.tag) || (digests && !PRINTABLE.test(c.digest))) return undefined;
         out.push(c.repo.padEnd(widths[0]!) + c.tag.padEnd(widths[1]!) + (digests ? c.digest.padEnd(widths[2]!) : '') + tail);
       }
@@ -276,10 +276,9 @@ class ImagesTable {
     return Buffer.from(out.join('\n'), 'latin1');
   }
 
-  /** Characters copied straight from the listing's texts into one buffer; undefined if a cell is not printable ASCII. */
+  /** Bytes copied from the listing's texts into one buffer; undefined if a cell is not printable ASCII. */
   copied(): Buffer | undefined {
-    const { l, widths, digests, idColumn } = this;
-    const text = l.refText;
+    const { l, widths, digests, idColumn, refs, ids } = this;
     const rowWidth = widths.reduce((a, b) => a + b, 0);
     const buf = Buffer.alloc((this.lines + 1) * (rowWidth + 1) + this.sizeBytes + 4, 0x20);
     let at = 0;
@@ -291,50 +290,58 @@ class ImagesTable {
     let ok = true;
     for (let i = 0; i < l.length && ok; i++) {
       const cs = this.cells.get(i);
+      const since = this.since[i]!;
       const size = this.sizes[i]!;
       for (let k = 0; k < (cs ? cs.length : 1); k++) {
         if (cs) {
           const c = cs[k]!;
-          ok &&= putAscii(buf, c.repo, at, 0, c.repo.length);
+          ok &&= putString(buf, c.repo, at);
           at += widths[0]!;
-          ok &&= putAscii(buf, c.tag, at, 0, c.tag.length);
+          ok &&= putString(buf, c.tag, at);
           at += widths[1]!;
           if (digests) {
-            ok &&= putAscii(buf, c.digest, at, 0, c.digest.length);
+            ok &&= putString(buf, c.digest, at);
             at += widths[2]!;
           }
         } else {
           const r = l.refStart[i]!;
-          ok &&= putAscii(buf, text, at, familiarFrom(text, l.refFrom[r]!, l.refSplit[r]!), l.refSplit[r]!);
+          ok &&= putBytes(buf, refs, at, l.refFamiliar[r]!, l.refSplit[r]!);
           at += widths[0]!;
-          ok &&= putAscii(buf, text, at, l.refSplit[r]! + 1, l.refTo[r]!);
+          ok &&= putBytes(buf, refs, at, l.refSplit[r]! + 1, l.refTo[r]!);
           at += widths[1]!;
           if (digests) {
-            buf.write('<none>', at, 'latin1');
+            putString(buf, '<none>', at);
             at += widths[2]!;
           }
         }
-        ok &&= putAscii(buf, l.idText, at, this.idFrom[i]!, this.idTo[i]!);
+        ok &&= putBytes(buf, ids, at, this.idFrom[i]!, this.idTo[i]!);
         at += widths[idColumn]!;
-        ok &&= putAscii(buf, this.since[i]!, at, 0, this.since[i]!.length);
+        ok &&= putString(buf, since, at);
         at += widths[idColumn + 1]!;
-        ok &&= putAscii(buf, size, at, 0, size.length);
+        ok &&= putString(buf, size, at);
         at += size.length;
         buf[at++] = 0x0a;
       }
     }
     return ok ? buf : undefined;
   }
+}
 
-  /** docker/cli's own way, through the tabwriter, for cells that are not plain ASCII. */
-  async tabwriter(): Promise<Buffer> {
-    const { dockerTableWriter } = await import('../format/tabwriter.js');
-    const tw = dockerTableWriter();
-    tw.write([...this.titles, 'SIZE'].join('\t') + '\n');
-    for (let i = 0; i < this.l.length; i++) {
-      const tail = [this.l.idText.slice(this.idFrom[i]!, this.idTo[i]!), this.since[i]!, this.sizes[i]!];
-      for (const c of this.cellsOf(i)) tw.write([c.repo, c.tag, ...(this.digests ? [c.digest] : []), ...tail].join('\t') + '\n');
+/** docker/cli's own way, through the tabwriter, for cells that are not plain ASCII. */
+async function tabwriterTable(l: ImageListing, o: { digests: boolean; trunc: boolean; nowMs: number }): Promise<Buffer> {
+  const [{ dockerTableWriter }, { humanSizeWithPrecision }] = await Promise.all([import('../format/tabwriter.js'), import('../format/units.js')]);
+  const tw = dockerTableWriter();
+  tw.write((o.digests ? 'REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE\n' : 'REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\n'));
+  for (let i = 0; i < l.length; i++) {
+    let id = listingId(l, i);
+    if (o.trunc) {
+      const c = id.indexOf(':');
+      if (c >= 0) id = id.slice(c + 1);
+      id = id.slice(0, 12);
     }
-    return Buffer.from(tw.flush(), 'utf8');
+    const since = durationText(durationKey(o.nowMs - Math.floor(l.createdMs[i]! / 1000) * 1000)) + ' ago';
+    const tail = [id, since, humanSizeWithPrecision(l.size[i]!, 3)];
+    for (const c of listingRefCells(l, i, o.digests)) tw.write([c.repo, c.tag, ...(o.digests ? [c.digest] : []), ...tail].join('\t') + '\n');
   }
+  return Buffer.from(tw.flush(), 'utf8');
 }
