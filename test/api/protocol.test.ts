@@ -266,3 +266,42 @@ test('events: image and container events from the server and the CLI, since/unti
     assert.deepEqual([r.code, r.stdout], [0, 'image untag lab/other:cli\n']);
   }
 });
+
+test('shapes by API version: images/json (shared-size, <none>, VirtualSize), image inspect, system df', async (t) => {
+  const s = await startServe();
+  t.after(s.cleanup);
+  assert.equal((await s.request('POST', '/images/load', { body: readFileSync(archive('two-images.tar')) })).status, 200);
+  const { makeRootfsTar } = await import('../helpers/rootfs.js');
+  const imported = await s.request('POST', '/images/create?fromSrc=-', { body: readFileSync(makeRootfsTar(s.dir)) });
+  const untaggedId = /"status":"(sha256:[0-9a-f]{64})"/.exec(imported.text)![1]!;
+  const list = async (v: string, q = '') => JSON.parse((await s.request('GET', `/v${v}/images/json${q}`)).text) as Record<string, unknown>[];
+  const v41 = await list('1.41');
+  assert.deepEqual(Object.keys(v41[0]!), ['Containers', 'Created', 'Id', 'Labels', 'ParentId', 'RepoDigests', 'RepoTags', 'SharedSize', 'Size', 'VirtualSize']);
+  assert.deepEqual(v41.map((i) => [i.SharedSize, i.Containers]), v41.map(() => [-1, -1]));
+  const v50 = await list('1.50', '?shared-size=1');
+  assert.ok(!('VirtualSize' in v50[0]!));
+  // the two images of the archive share their base layer
+  const small = v50.find((i) => (i.RepoTags as string[]).includes('127.0.0.1:5000/lab/small:1.0'))!;
+  assert.ok((small.SharedSize as number) > 1_000_000, JSON.stringify(small));
+  assert.equal((await list('1.41', '?shared-size=1'))[0]!.SharedSize, -1);
+  // an untagged image: <none> placeholders before API 1.43, empty lists from it on
+  const untagged42 = (await list('1.42')).find((i) => i.Id === untaggedId)!;
+  assert.deepEqual([untagged42.RepoTags, untagged42.RepoDigests], [['<none>:<none>'], ['<none>@<none>']]);
+  const untagged43 = (await list('1.43')).find((i) => i.Id === untaggedId)!;
+  assert.deepEqual([untagged43.RepoTags, untagged43.RepoDigests], [[], []]);
+  const inspect = async (v: string) => JSON.parse((await s.request('GET', `/v${v}/images/lab/other:1/json`)).text) as Record<string, unknown>;
+  const i41 = await inspect('1.41');
+  assert.ok('VirtualSize' in i41 && 'ContainerConfig' in i41 && 'Hostname' in (i41.Config as object));
+  const i44 = await inspect('1.44');
+  assert.ok(!('VirtualSize' in i44) && 'ContainerConfig' in i44);
+  const i45 = await inspect('1.45');
+  assert.ok(!('ContainerConfig' in i45) && !('Container' in i45) && 'Hostname' in (i45.Config as object));
+  const i50 = await inspect('1.50');
+  assert.deepEqual(i50.Config, { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['cat', '/other.txt'] });
+  const df41 = JSON.parse((await s.request('GET', '/v1.41/system/df')).text);
+  assert.deepEqual(Object.keys(df41), ['LayersSize', 'Images', 'Containers', 'Volumes', 'BuildCache', 'BuilderSize']);
+  assert.ok('VirtualSize' in df41.Images[0]);
+  const dfImages = JSON.parse((await s.request('GET', '/v1.50/system/df?type=image')).text);
+  assert.deepEqual([dfImages.Containers, dfImages.Images.length, 'VirtualSize' in dfImages.Images[0]], [null, 3, false]);
+  assert.equal((await s.request('GET', '/v1.50/system/df?type=bogus')).status, 400);
+});

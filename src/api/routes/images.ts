@@ -21,6 +21,7 @@ import { BerthError, isKind } from '../../image/errors.js';
 import { parseNormalizedNamed } from '../../image/reference.js';
 import { parsePlatform, toPlatform, type PlatformLike } from '../../image/platform.js';
 import type { Platform } from '../../image/types.js';
+import type { ImageSummary } from '../../engine/types.js';
 
 /** httputils.DecodePlatform: a JSON-encoded OCI platform. */
 export function decodePlatform(text: string): Platform {
@@ -61,6 +62,22 @@ function ociConfig(c: Record<string, unknown> | null): Record<string, unknown> |
   return out;
 }
 
+/** An ImageSummary in the shape of the request's API version. */
+export function summaryFor(call: Call, img: ImageSummary, shared?: Map<string, number>): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...img };
+  if (shared) o.SharedSize = shared.get(img.Id) ?? 0;
+  // Untagged images: "<none>" placeholders before API 1.43 (the engine's listing has them), empty lists after.
+  const none = (l: string[], p: string) => l.length === 0 || (l.length === 1 && l[0] === p);
+  if (none(img.RepoTags, '<none>:<none>') && none(img.RepoDigests, '<none>@<none>')) {
+    const old = call.below('1.43');
+    o.RepoTags = old ? ['<none>:<none>'] : [];
+    o.RepoDigests = old ? ['<none>@<none>'] : [];
+  }
+  if (call.atLeast('1.44')) delete o.VirtualSize;
+  else o.VirtualSize = img.Size;
+  return o;
+}
+
 /** Pull messages: "TAG: Pulling from REPO" carries the tag (or digest reference) as the message ID. */
 const pullMessages: MessageMapper = (text) => {
   const at = text.lastIndexOf(': Pulling from ');
@@ -76,18 +93,7 @@ export function imageRoutes(r: Router, ctx: ApiContext): void {
     if (call.below('1.41') && call.query.get('filter')) filters.set('reference', [...(filters.get('reference') ?? []), call.query.get('filter')]);
     const images = listImages(engine, { all: call.query.bool('all'), filters });
     const shared = call.atLeast('1.42') && call.query.bool('shared-size') ? imageSharedSizes(engine) : undefined;
-    const noneNames = call.below('1.43');
-    const noVirtual = call.atLeast('1.44');
-    const out = images.map((img) => {
-      const o: Record<string, unknown> = img as unknown as Record<string, unknown>;
-      if (shared) o.SharedSize = shared.get(img.Id) ?? 0;
-      if (noneNames && img.RepoTags.length === 0 && img.RepoDigests.length === 0) {
-        o.RepoTags = ['<none>:<none>'];
-        o.RepoDigests = ['<none>@<none>'];
-      }
-      if (noVirtual) delete o.VirtualSize;
-      return o;
-    });
+    const out = images.map((img) => summaryFor(call, img, shared));
     call.sendJson(200, out);
   });
 

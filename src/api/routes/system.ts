@@ -5,6 +5,7 @@ import { badRequest } from '../errors.js';
 import { parseFiltersParam } from '../http.js';
 import { eventJson, eventMatcher } from '../events.js';
 import { infoResponse, versionResponse } from '../info.js';
+import { summaryFor } from './images.js';
 import { diskUsage } from '../../engine/df.js';
 import { parseTimestamp } from '../../engine/filters.js';
 import { verifyLogin, type AuthConfig } from '../../engine/login.js';
@@ -47,12 +48,7 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
       }
     }
     const du = diskUsage(engine);
-    const images = du.Images.map((i) => {
-      const o: Record<string, unknown> = { ...i };
-      if (call.atLeast('1.44')) delete o.VirtualSize;
-      else o.VirtualSize = i.Size;
-      return o;
-    });
+    const images = du.Images.map((i) => summaryFor(call, i));
     call.sendJson(200, {
       LayersSize: wanted.has('image') ? du.LayersSize : 0,
       Images: wanted.has('image') ? images : null,
