@@ -35,53 +35,7 @@
 
 #define MAX_DATA 65536
 
-static void throw_errno(napi_env env, int err, const char *what, const char *path) {
-  char msg[PATH_MAX + 256];
-  snprintf(msg, sizeof msg, "%s: %s%s%s", what, strerror(err), path ? ", " : "", path ? path : "");
-  napi_value code, message, error, v;
-  char codebuf[32];
-  snprintf(codebuf, sizeof codebuf, "E%d", err);
-  switch (err) {
-    case ENOENT: strcpy(codebuf, "ENOENT"); break;
-    case EPERM: strcpy(codebuf, "EPERM"); break;
-    case EACCES: strcpy(codebuf, "EACCES"); break;
-    case EBUSY: strcpy(codebuf, "EBUSY"); break;
-    case EINVAL: strcpy(codebuf, "EINVAL"); break;
-    case ENODEV: strcpy(codebuf, "ENODEV"); break;
-    case ENOTDIR: strcpy(codebuf, "ENOTDIR"); break;
-    case ECHILD: strcpy(codebuf, "ECHILD"); break;
-    case ENOSYS: strcpy(codebuf, "ENOSYS"); break;
-    case ENAMETOOLONG: strcpy(codebuf, "ENAMETOOLONG"); break;
-    case EMFILE: strcpy(codebuf, "EMFILE"); break;
-    default: break;
-  }
-  napi_create_string_utf8(env, codebuf, NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &error);
-  napi_create_int32(env, -err, &v);
-  napi_set_named_property(env, error, "errno", v);
-  napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, error, "syscall", v);
-  napi_throw(env, error);
-}
-
-#define GET_ARGS(n)                                                     \
-  size_t argc = (n);                                                    \
-  napi_value argv[(n) > 0 ? (n) : 1];                                   \
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) \
-    return NULL;                                                        \
-  if (argc < (n)) {                                                     \
-    napi_throw_type_error(env, NULL, "missing arguments");              \
-    return NULL;                                                        \
-  }
-
-static int get_i32(napi_env env, napi_value v, int32_t *out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a number");
-    return 0;
-  }
-  return 1;
-}
+#include "napi_helpers.h"
 
 /* A string argument; null/undefined gives an empty buffer and *present = 0. */
 static int get_str(napi_env env, napi_value v, char *buf, size_t size, int *present) {
@@ -103,24 +57,6 @@ static int get_str(napi_env env, napi_value v, char *buf, size_t size, int *pres
   }
   if (present) *present = 1;
   return 1;
-}
-
-static napi_value make_int(napi_env env, int64_t v) {
-  napi_value r;
-  napi_create_int64(env, v, &r);
-  return r;
-}
-
-static napi_value make_null(napi_env env) {
-  napi_value r;
-  napi_get_null(env, &r);
-  return r;
-}
-
-static napi_value make_undefined(napi_env env) {
-  napi_value r;
-  napi_get_undefined(env, &r);
-  return r;
 }
 
 /* pipe() -> [readFd, writeFd], both close-on-exec. */
@@ -442,13 +378,6 @@ static napi_value js_termios_raw(napi_env env, napi_callback_info info) {
   }
   return make_undefined(env);
 }
-
-#define EXPORT(name, fn)                                              \
-  do {                                                                \
-    napi_value f;                                                     \
-    napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f); \
-    napi_set_named_property(env, exports, name, f);                   \
-  } while (0)
 
 NAPI_MODULE_INIT() {
   EXPORT("pipe", js_pipe);
