@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { createContext, type CommandFn } from './context.js';
-import { describeError } from './errors.js';
+import type { CommandFn } from './context.js';
 
 type Loader = () => Promise<{ default: CommandFn }>;
 
@@ -190,10 +189,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`berth: '${name}' is not a berth command.\nSee 'berth --help'\n`);
     return 1;
   }
+  // The context (and with it the engine and store modules) and the command's modules load
+  // together: their files are read concurrently, which shortens every command's start.
+  const [{ createContext }, mod] = await Promise.all([
+    import('./context.js'),
+    loader().then(
+      (m) => ({ m }),
+      (err: unknown) => ({ err }),
+    ),
+  ]);
   const ctx = createContext(root);
   try {
-    const mod = await loader();
-    const code = (await mod.default(args, ctx)) ?? 0;
+    if ('err' in mod) throw mod.err;
+    const code = (await mod.m.default(args, ctx)) ?? 0;
     await ctx.drain();
     return code;
   } catch (err) {
@@ -203,6 +211,7 @@ async function main(argv: string[]): Promise<number> {
       if (err instanceof HelpShown) return 0;
     }
     await ctx.drain();
+    const { describeError } = await import('./errors.js');
     const { text, code } = describeError(err);
     process.stderr.write(text + '\n');
     if (process.env.BERTH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

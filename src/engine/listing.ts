@@ -5,7 +5,6 @@ import type { EngineCore } from './engine.js';
 import type { ImageSummary } from './types.js';
 import type { DB } from '../store/db.js';
 import { validateFilters, matchLabels, parseTimestamp, type Filters } from './filters.js';
-import { familiarRepo } from '../image/familiar.js';
 import { invalidArgument } from '../image/errors.js';
 
 const ACCEPTED = ['dangling', 'label', 'before', 'since', 'reference', 'until'];
@@ -457,9 +456,9 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
     let tags = 0;
     for (let r = refs.at[k]!; r < refs.at[k + 1]!; r++) {
       if (refOn && q.matchRef) {
-        const repo = refs.text.slice(refs.from[r]!, refs.split[r]!);
-        const fam = familiarRepo(repo) + refs.text.slice(refs.split[r]!, refs.to[r]!);
-        if (!q.matchRef(fam, familiarRepo(repo))) continue;
+        // The familiar string (repository:tag or repository@digest) and the familiar name.
+        const fam = refs.text.slice(refs.familiar[r]!, refs.to[r]!);
+        if (!q.matchRef(fam, fam.slice(0, refs.split[r]! - refs.familiar[r]!))) continue;
         refOn[r] = 1;
       }
       nref++;

@@ -1,8 +1,6 @@
-import type { CliContext } from '../context.js';
-import { quickArgs } from '../fast-args.js';
+import { quickArgs, type CliContext } from '../context.js';
 import { compileListQuery, imageSummaries, listingId, needsReferenceGrammar, readListing, type ImageListing } from '../../engine/listing.js';
 import { parseFilters } from '../../engine/filters.js';
-import { CliError } from '../errors.js';
 import { durationKey, durationText, humanSize3, listingRefCells, type RefCell } from '../image-cells.js';
 
 type ImagesOpts = {
@@ -49,6 +47,7 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
+    const { CliError } = await import('../errors.js');
     throw new CliError(`invalid argument "${opts.filter?.at(-1)}" for "-f, --filter" flag: ${(err as Error).message}\nSee 'berth images --help'.`, 125);
   }
   if (args[0] !== undefined) filters.set('reference', [...(filters.get('reference') ?? []), args[0]]);
@@ -88,6 +87,7 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
   try {
     ctx.write(renderFormatted({ format, headers: { ...imageHeaders }, rows: rows(), rowType: imageRowType }));
   } catch (err) {
+    const { CliError } = await import('../errors.js');
     throw new CliError((err as Error).message);
   }
   return 0;
@@ -155,15 +155,9 @@ const SMALL_TABLE = 2048;
  * itself, which measures display widths.
  */
 export async function renderImagesTable(l: ImageListing, o: { digests: boolean; trunc: boolean; nowMs: number }): Promise<Buffer> {
-  const refs = asciiBytes(l.refText);
-  const ids = asciiBytes(l.idText);
-  if (refs && ids) {
-    const t = new ImagesTable(l, o.digests, refs, ids);
-    await t.measure(o.trunc, o.nowMs);
-    const out = t.lines <= SMALL_TABLE ? t.joined() : t.copied();
-    if (out) return out;
-  }
-  return tabwriterTable(l, o);
+  const t = new ImagesTable(l, o.digests);
+  await t.measure(o.trunc, o.nowMs);
+  return (t.lines <= SMALL_TABLE ? t.joined() : t.copied()) ?? tabwriterTable(l, o);
 }
 
 /** The table measured in one pass over the listing, then written in a second. */
@@ -186,8 +180,6 @@ class ImagesTable {
   constructor(
     private readonly l: ImageListing,
     private readonly digests: boolean,
-    private readonly refs: Uint8Array,
-    private readonly ids: Uint8Array,
   ) {
     this.titles = digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED'];
     this.widths = this.titles.map((t) => t.length);
@@ -262,14 +254,23 @@ class ImagesTable {
     const text = l.refText;
     const out = [this.titles.map((t, c) => t.padEnd(widths[c]!)).join('') + 'SIZE'];
     for (let i = 0; i < l.length; i++) {
-      const id = l.idText.slice(this.idFrom[i]!, this.idTo[i]!);
-      if (!PRINTABLE.test(id)) return undefined;
-      const tail = id.padEnd(widths[idColumn]!) + this.since[i]!.padEnd(widths[idColumn + 1]!) + this.sizes[i]!;
-      const r = l.refStart[i]!;
-      const cs = this.cells.get(i) ?? [{ repo: text.slice(l.refFamiliar[r]!, l.refSplit[r]!), tag: text.slice(l.refSplit[r]! + 1, l.refTo[r]!), digest: '<none>' }];
+      const tail = l.idText.slice(this.idFrom[i]!, this.idTo[i]!).padEnd(widths[idColumn]!) + this.since[i]!.padEnd(widths[idColumn + 1]!) + this.sizes[i]!;
+      const cs = this.cells.get(i);
+      // A line is printable ASCII exactly when each of its cells is.
+      let line: string;
+      if (!cs) {
+        const r = l.refStart[i]!;
+        line = text.slice(l.refFamiliar[r]!, l.refSplit[r]!).padEnd(widths[0]!) + text.slice(l.refSplit[r]! + 1, l.refTo[r]!).padEnd(widths[1]!);
+        if (digests) line += '<none>'.padEnd(widths[2]!);
+        line += tail;
+        if (!PRINTABLE.test(line)) return undefined;
+        out.push(line);
+        continue;
+      }
       for (const c of cs) {
-        if (!PRINTABLE.test(c.repo) || !PRINTABLE.test(c.tag) || (digests && !PRINTABLE.test(c.digest))) return undefined;
-        out.push(c.repo.padEnd(widths[0]!) + c.tag.padEnd(widths[1]!) + (digests ? c.digest.padEnd(widths[2]!) : '') + tail);
+        line = c.repo.padEnd(widths[0]!) + c.tag.padEnd(widths[1]!) + (digests ? c.digest.padEnd(widths[2]!) : '') + tail;
+        if (!PRINTABLE.test(line)) return undefined;
+        out.push(line);
       }
     }
     out.push('');
@@ -278,7 +279,10 @@ class ImagesTable {
 
   /** Bytes copied from the listing's texts into one buffer; undefined if a cell is not printable ASCII. */
   copied(): Buffer | undefined {
-    const { l, widths, digests, idColumn, refs, ids } = this;
+    const { l, widths, digests, idColumn } = this;
+    const refs = asciiBytes(l.refText);
+    const ids = asciiBytes(l.idText);
+    if (!refs || !ids) return undefined;
     const rowWidth = widths.reduce((a, b) => a + b, 0);
     const buf = Buffer.alloc((this.lines + 1) * (rowWidth + 1) + this.sizeBytes + 4, 0x20);
     let at = 0;

@@ -1,8 +1,6 @@
-import type { CliContext } from '../context.js';
-import { quickArgs } from '../fast-args.js';
+import { quickArgs, type CliContext } from '../context.js';
 import { removeImage } from '../../engine/remove.js';
 import { isKind } from '../../image/errors.js';
-import { describeError, CliError } from '../errors.js';
 
 type RmiOpts = {
   force?: boolean;
@@ -30,7 +28,7 @@ async function parse(argv: string[]): Promise<{ opts: RmiOpts; args: string[] }>
 export default async function rmi(argv: string[], ctx: CliContext): Promise<number> {
   const { opts, args } = await parse(argv);
   const engine = ctx.engine();
-  const errors: string[] = [];
+  const errors: unknown[] = [];
   let fatal = false;
   for (const name of args) {
     try {
@@ -39,12 +37,15 @@ export default async function rmi(argv: string[], ctx: CliContext): Promise<numb
       }
     } catch (err) {
       if (!isKind(err, 'not-found')) fatal = true;
-      errors.push(describeError(err).text);
+      errors.push(err);
     }
   }
   if (errors.length > 0) {
-    if (!opts.force || fatal) throw new CliError(errors.join('\n'));
-    ctx.out.error(errors.join('\n'));
+    // The error module is loaded only when there is something to report.
+    const { describeError, CliError } = await import('../errors.js');
+    const text = errors.map((e) => describeError(e).text).join('\n');
+    if (!opts.force || fatal) throw new CliError(text);
+    ctx.out.error(text);
   }
   return 0;
 }
