@@ -48,19 +48,25 @@ export interface ImageListing {
   refFamiliar: Int32Array;
 }
 
-/** Where familiarRepo's result starts in the canonical repository text[from .. split). */
-function familiarStart(t: string, from: number, split: number): number {
-  if (split - from < 10 || !t.startsWith('docker.io/', from)) return from;
-  const rest = from + 10;
-  if (split - rest < 8 || !t.startsWith('library/', rest)) return rest;
-  const slash = t.indexOf('/', rest + 8);
-  return slash >= 0 && slash < split ? rest : rest + 8;
+/** Whether t holds `lit` at `at` (compared in a loop: a builtin call per reference costs more). */
+function holds(t: string, at: number, lit: string): boolean {
+  for (let i = 0; i < lit.length; i++) if (t.charCodeAt(at + i) !== lit.charCodeAt(i)) return false;
+  return true;
 }
 
-/** Where the part after the first ':' of text[from .. to) starts, or from. */
+/** Where familiarRepo's result starts in the canonical repository t[from .. split). */
+function familiarStart(t: string, from: number, split: number): number {
+  if (split - from < 10 || !holds(t, from, 'docker.io/')) return from;
+  const rest = from + 10;
+  if (split - rest < 8 || !holds(t, rest, 'library/')) return rest;
+  for (let i = rest + 8; i < split; i++) if (t.charCodeAt(i) === 0x2f) return rest;
+  return rest + 8;
+}
+
+/** Where the part after the first ':' of t[from .. to) starts, or from. */
 function hexStart(t: string, from: number, to: number): number {
-  const c = t.indexOf(':', from);
-  return c >= 0 && c < to ? c + 1 : from;
+  for (let i = from; i < to; i++) if (t.charCodeAt(i) === 0x3a) return i + 1;
+  return from;
 }
 
 export const listingId = (l: ImageListing, i: number): string => l.idText.slice(l.idFrom[i]!, l.idTo[i]!);
