@@ -204,6 +204,20 @@ function numbers(c: Column, count: number): Float64Array {
  */
 const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
+/** Whether field k - 1 sorts before field k (the column text all ASCII): a loop that stops at the first difference. */
+function precedes(t: string, start: Int32Array, k: number): boolean {
+  let a = start[k - 1]!;
+  let b = start[k]!;
+  const ae = start[k]! - 1;
+  const be = start[k + 1]! - 1;
+  for (; a < ae && b < be; a++, b++) {
+    const x = t.charCodeAt(a);
+    const y = t.charCodeAt(b);
+    if (x !== y) return x < y;
+  }
+  return ae - a < be - b;
+}
+
 /** References grouped by image: those of image k are j = at[k] .. at[k + 1] - 1, in name order, as ranges of text. */
 interface ImageRefs {
   at: Int32Array;
@@ -240,13 +254,18 @@ function refsByMerge(db: DB, ids: string[]): ImageRefs | undefined {
   let nextAt = -1;
   let prev = '';
   // Strings compared whole (a builtin each) rather than bytes in a loop: this runs once per
-  // process, mostly before the JIT has compiled anything.
+  // process, mostly before the JIT has compiled anything. A reference nearly always belongs to
+  // the current image, which one equality test confirms (and then they are in order, as the
+  // images are); only otherwise are they ordered.
   for (let r = 0; r < nrefs; r++) {
     const id = field(refIds, r);
-    if (id < prev) return undefined;
+    if (k === n || ids[k] !== id) {
+      if (id < prev) return undefined;
+      while (k < n && ids[k]! < id) k++;
+      prev = id;
+      if (k === n || ids[k] !== id) continue; // a reference to a missing image is not listed
+    }
     prev = id;
-    while (k < n && ids[k]! < id) k++;
-    if (k === n || ids[k] !== id) continue; // a reference to a missing image is not listed
     at[k + 1]!++;
     // The name: repository, then '@' and a digest, or the last ':' and a tag (which has no '/').
     const ns = names.start[r]!;
@@ -430,7 +449,7 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
         hex[k] = hexStart(idCol.text, idCol.start[k]!, idCol.start[k + 1]! - 1);
       }
       let ascending = isAscii(idCol.text);
-      for (let k = 1; k < images.count && ascending; k++) ascending = ids[k - 1]! < ids[k]!;
+      for (let k = 1; k < images.count && ascending; k++) ascending = precedes(idCol.text, idCol.start, k);
       return {
         images: { ...images, ascending, hex },
         refs: (ascending ? refsByMerge(db, ids) : undefined) ?? refsByMap(db, idCol, images.count),
