@@ -236,8 +236,15 @@ interface ImageRefs {
  * the name is all that is read. Undefined when anything is not as expected; the caller then
  * reads the table's own columns.
  */
-function refsByMerge(db: DB, ids: string[]): ImageRefs | undefined {
-  const n = ids.length;
+function refsByMerge(db: DB, idCol: Column): ImageRefs | undefined {
+  const n = idCol.start.length - 1;
+  // The current image's ID, made when the merge reaches it.
+  let k = 0;
+  let image = n > 0 ? field(idCol, 0) : '';
+  const next = () => {
+    k++;
+    image = k < n ? field(idCol, k) : '';
+  };
   const refs = readColumns(db, 'refs INDEXED BY refs_image', ['image_id', 'name']);
   const [refIds, names] = refs.cols as [Column, Column];
   if (!isAscii(refIds.text)) return undefined;
@@ -250,7 +257,6 @@ function refsByMerge(db: DB, ids: string[]): ImageRefs | undefined {
   const familiar = new Int32Array(nrefs);
   const t = names.text;
   let kept = 0;
-  let k = 0;
   let nextAt = -1;
   let prev = '';
   // Strings compared whole (a builtin each) rather than bytes in a loop: this runs once per
@@ -259,11 +265,11 @@ function refsByMerge(db: DB, ids: string[]): ImageRefs | undefined {
   // images are); only otherwise are they ordered.
   for (let r = 0; r < nrefs; r++) {
     const id = field(refIds, r);
-    if (k === n || ids[k] !== id) {
+    if (k === n || image !== id) {
       if (id < prev) return undefined;
-      while (k < n && ids[k]! < id) k++;
+      while (k < n && image < id) next();
       prev = id;
-      if (k === n || ids[k] !== id) continue; // a reference to a missing image is not listed
+      if (k === n || image !== id) continue; // a reference to a missing image is not listed
     }
     prev = id;
     at[k + 1]!++;
@@ -349,7 +355,8 @@ function newestFirst(keep: Int32Array, created: Float64Array, ids: Column, idsAs
     for (let j = 0; j < m; j++) keys[j] = (hi - created[keep[j]!]!) * scale + keep[j]!;
     keys.sort();
     const out = new Int32Array(m);
-    for (let j = 0; j < m; j++) out[j] = keys[j]! % scale;
+    // scale is a power of two: the division is exact, so is what remains.
+    for (let j = 0; j < m; j++) out[j] = keys[j]! - Math.floor(keys[j]! / scale) * scale;
     return out;
   }
   if (m > 1 && idsAscending && integral && span < Math.min(2 ** (62 - bits), Number.MAX_SAFE_INTEGER)) {
@@ -442,17 +449,13 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
       // NOT INDEXED: the table itself, in primary-key (ID) order.
       const images = readColumns(db, 'images NOT INDEXED', columns, ['parent', 'labels']);
       const idCol = images.cols[0]!;
-      const ids = new Array<string>(images.count);
       const hex = new Int32Array(images.count);
-      for (let k = 0; k < images.count; k++) {
-        ids[k] = field(idCol, k);
-        hex[k] = hexStart(idCol.text, idCol.start[k]!, idCol.start[k + 1]! - 1);
-      }
+      for (let k = 0; k < images.count; k++) hex[k] = hexStart(idCol.text, idCol.start[k]!, idCol.start[k + 1]! - 1);
       let ascending = isAscii(idCol.text);
       for (let k = 1; k < images.count && ascending; k++) ascending = precedes(idCol.text, idCol.start, k);
       return {
         images: { ...images, ascending, hex },
-        refs: (ascending ? refsByMerge(db, ids) : undefined) ?? refsByMap(db, idCol, images.count),
+        refs: (ascending ? refsByMerge(db, idCol) : undefined) ?? refsByMap(db, idCol, images.count),
         parents: new Set(db.prepare('SELECT DISTINCT parent FROM images WHERE parent IS NOT NULL').pluck().all() as string[]),
       };
     })
