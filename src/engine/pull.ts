@@ -68,6 +68,7 @@ export async function pullImage(engine: EngineCore, name: string, opts: PullOpti
   if (!opts.allTags) ref = ref.tagNameOnly();
   const source = RegistrySource.forReference(ref, ['pull'], opts.auth);
   const analyzers = new AnalyzerPool();
+  analyzers.prewarm();
   const msg = (text: string) => opts.progress?.({ kind: 'message', text });
   try {
     const result: PullResult = { updated: false, images: [] };
@@ -321,51 +322,58 @@ async function downloadLayer(
   analyzers: AnalyzerPool,
 ): Promise<NewLayer> {
   const id = shortId(p.desc.digest);
-  for (let fresh = 0; ; fresh++) {
-    let resumed = false;
-    let current = 0;
-    const analyzer = analyzers.acquire();
-    let lastReport = 0;
-    const chunks = source.blob(p.desc, {
-      signal,
-      // The analysis gets each chunk once the store has hashed and written it.
-      consumed: (chunk) => analyzer.push(chunk),
-      onRetry: (_attempt, offset, _err, delayMs) => {
-        resumed = resumed || offset > 0;
-        const secs = Math.max(1, Math.ceil(delayMs / 1000));
-        progress?.({ kind: 'status', id, status: `Retrying in ${secs} second${secs > 1 ? 's' : ''}` });
-      },
-    });
-    async function* tracked(): AsyncGenerator<Buffer> {
-      yield* chunks;
-      progress?.({ kind: 'status', id, status: 'Verifying Checksum' });
-    }
-    try {
-      await store.content.write(lease, tracked(), {
-        expected: p.desc.digest,
-        expectedSize: p.desc.size >= 0 ? p.desc.size : undefined,
-        onData: (chunk) => {
-          current += chunk.length;
-          const now = Date.now();
-          if (progress && (now - lastReport > 100 || current === p.desc.size)) {
-            lastReport = now;
-            progress({ kind: 'progress', id, action: 'Downloading', current, total: p.desc.size });
-          }
+  const ring = analyzers.ring();
+  try {
+    for (let fresh = 0; ; fresh++) {
+      let resumed = false;
+      let current = 0;
+      const analyzer = analyzers.acquire();
+      let lastReport = 0;
+      const chunks = source.blob(p.desc, {
+        signal,
+        buffers: ring,
+        // The analysis gets each chunk once the store has hashed and written it; the chunk's
+        // buffer goes back to the ring when the analysis is done reading it.
+        consumed: (chunk) => analyzer.push(chunk),
+        onRetry: (_attempt, offset, _err, delayMs) => {
+          resumed = resumed || offset > 0;
+          const secs = Math.max(1, Math.ceil(delayMs / 1000));
+          progress?.({ kind: 'status', id, status: `Retrying in ${secs} second${secs > 1 ? 's' : ''}` });
         },
       });
-    } catch (err) {
-      await analyzer.finish().catch(() => undefined);
-      if (isKind(err, 'corrupt') && /digest mismatch|size mismatch/.test((err as Error).message)) {
-        // A resumed transfer may have stitched mismatching pieces: try once more from scratch.
-        if (resumed && fresh === 0) continue;
-        throw corrupt(`filesystem layer verification failed for digest ${p.desc.digest}`, err);
+      async function* tracked(): AsyncGenerator<Buffer> {
+        yield* chunks;
+        progress?.({ kind: 'status', id, status: 'Verifying Checksum' });
       }
-      throw err;
+      try {
+        await store.content.write(lease, tracked(), {
+          expected: p.desc.digest,
+          expectedSize: p.desc.size >= 0 ? p.desc.size : undefined,
+          onData: (chunk) => {
+            current += chunk.length;
+            const now = Date.now();
+            if (progress && (now - lastReport > 100 || current === p.desc.size)) {
+              lastReport = now;
+              progress({ kind: 'progress', id, action: 'Downloading', current, total: p.desc.size });
+            }
+          },
+        });
+      } catch (err) {
+        await analyzer.finish().catch(() => undefined);
+        if (isKind(err, 'corrupt') && /digest mismatch|size mismatch/.test((err as Error).message)) {
+          // A resumed transfer may have stitched mismatching pieces: try once more from scratch.
+          if (resumed && fresh === 0) continue;
+          throw corrupt(`filesystem layer verification failed for digest ${p.desc.digest}`, err);
+        }
+        throw err;
+      }
+      const analysis = await analyzer.finish();
+      if (!analysis) throw corrupt(`layer ${p.desc.digest} is not a tar archive`);
+      if (analysis.diffId !== p.diffId) throw corrupt(ROOTFS_MISMATCH);
+      return { diffId: p.diffId, size: analysis.size, tarSize: analysis.tarSize, blobs: [{ digest: p.desc.digest, mediaType: p.desc.mediaType }] };
     }
-    const analysis = await analyzer.finish();
-    if (!analysis) throw corrupt(`layer ${p.desc.digest} is not a tar archive`);
-    if (analysis.diffId !== p.diffId) throw corrupt(ROOTFS_MISMATCH);
-    return { diffId: p.diffId, size: analysis.size, tarSize: analysis.tarSize, blobs: [{ digest: p.desc.digest, mediaType: p.desc.mediaType }] };
+  } finally {
+    analyzers.giveBack(ring);
   }
 }
 

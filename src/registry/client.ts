@@ -8,7 +8,8 @@ import { MediaType } from '../image/mediatypes.js';
 import type { AuthConfig } from './docker-config.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { registryEndpoints, type Endpoint } from './hosts.js';
-import { createDispatcher, header, probeTls, readBody, send, transportError, type HttpRequest, type HttpResponse } from './http.js';
+import { createDispatcher, direct, header, probeTls, readBody, send, transportError, type HttpRequest, type HttpResponse } from './http.js';
+import { sendRaw } from './raw-http.js';
 import {
   RegistryResponseError,
   RegistryTransportError,
@@ -272,6 +273,8 @@ export class RegistryClient {
     signal?: AbortSignal;
     /** Return the response whatever its status (the caller judges it). */
     acceptAll?: boolean;
+    /** A GET whose body may come through raw-http.ts (read into caller buffers); not through a proxy. */
+    raw?: boolean;
   }): Promise<HttpResponse> {
     const attempts = opts.retry ? retryPolicy().attempts : 1;
     // A registry that cannot be reached at all fails at once, as Docker's ping does.
@@ -297,7 +300,10 @@ export class RegistryClient {
       const body = opts.body ? opts.body() : null;
       let res: HttpResponse;
       try {
-        res = await send(this.dispatcher!, { method: opts.method, url, headers, body, followRedirects: opts.followRedirects, signal: opts.signal });
+        res =
+          opts.raw && opts.method === 'GET' && body === null && direct(url)
+            ? await sendRaw(this.endpoint!, { url, headers, followRedirects: opts.followRedirects, signal: opts.signal })
+            : await send(this.dispatcher!, { method: opts.method, url, headers, body, followRedirects: opts.followRedirects, signal: opts.signal });
       } catch (err) {
         destroyBody(body);
         throw err;
@@ -411,8 +417,11 @@ export class RegistryClient {
     }
   }
 
-  /** Opens a blob for reading from `offset` (a Range request when > 0). Answers 200 or 206. */
-  async openBlob(repo: string, digest: string, offset = 0, signal?: AbortSignal): Promise<HttpResponse> {
+  /**
+   * Opens a blob for reading from `offset` (a Range request when > 0). Answers 200 or 206. With
+   * `raw`, the body may be a RawBody (raw-http.ts) that reads into caller buffers.
+   */
+  async openBlob(repo: string, digest: string, offset = 0, signal?: AbortSignal, raw = false): Promise<HttpResponse> {
     return this.request({
       method: 'GET',
       path: `/v2/${repo}/blobs/${digest}`,
@@ -421,6 +430,7 @@ export class RegistryClient {
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
       followRedirects: true,
       signal,
+      raw,
     });
   }
 

@@ -18,10 +18,17 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+/** What callers use of a response body: undici's, or a raw GET's (raw-http.ts). */
+export interface ResponseBody extends AsyncIterable<Buffer | Uint8Array> {
+  /** Discards the rest of the body. */
+  resume(): unknown;
+  destroy(err?: Error): unknown;
+}
+
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  body: Dispatcher.ResponseData['body'];
+  body: ResponseBody;
   /** The URL that answered (after redirects). */
   url: string;
 }
@@ -37,7 +44,7 @@ function idleTimeout(): number {
   return Number.isFinite(v) && v > 0 ? v : 60_000;
 }
 
-const TIMEOUTS = { connect: 30_000, headers: idleTimeout(), body: idleTimeout() };
+export const TIMEOUTS = { connect: 30_000, headers: idleTimeout(), body: idleTimeout() };
 
 /**
  * Makes the HTTP client for one endpoint: keep-alive connections, the endpoint's TLS trust and
@@ -107,6 +114,11 @@ export function transportError(method: string, url: string, err: unknown): Regis
   const host = new URL(url).host;
   const d = describeTransportFailure(err, host, proxyConfigured() && !isNoProxy(host));
   return new RegistryTransportError(urlErrorPrefix(method, url) + d.text, d.transient, d.tls, { cause: err });
+}
+
+/** True when requests to `url` go straight to its host (no proxy applies). */
+export function direct(url: string): boolean {
+  return !proxyConfigured() || isNoProxy(new URL(url).host);
 }
 
 function isNoProxy(host: string): boolean {

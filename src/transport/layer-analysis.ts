@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { detectCompression, createDecompressor, type Compression } from '../archive/compression.js';
 import { readTar } from '../archive/tar-reader.js';
@@ -15,46 +15,85 @@ export interface LayerAnalysis {
   size: number;
 }
 
+/** Decompressors that are done with an input chunk when its write callback runs. */
+const IN_PLACE = new Set<Compression>(['gzip', 'xz', 'bzip2']);
+
 /**
  * Watches a blob as it streams into the store and, if it turns out to be a (possibly compressed)
  * tar, computes its diff ID and sizes on the way, so a layer is read exactly once. Anything that
  * is not a tar (a config, a manifest) simply yields no analysis.
  */
 export class LayerAnalyzer {
-  private input: PassThrough | undefined;
+  /** Compressed bytes in, tar bytes out (a decompressor, or a pass-through). */
+  private input: Duplex | undefined;
+  private compression: Compression = 'none';
   private head: Buffer[] = [];
   private headLen = 0;
   private result: Promise<LayerAnalysis | undefined> | undefined;
   private failed = false;
+  /** Why the blob is not a layer, when it looked like one but did not read as a tar. */
+  failure: Error | undefined;
+  /** Settles the pushShared promises still waiting, when the input goes away. */
+  private readonly sharedWaiting = new Set<() => void>();
 
-  /** Feeds the next chunk; resolves when the analysis pipeline accepted it (backpressure). */
+  /** Feeds the next chunk, which the analysis may keep; resolves when it was accepted (backpressure). */
   async push(chunk: Buffer): Promise<void> {
     if (this.failed) return;
     if (!this.input) {
       this.head.push(chunk);
       this.headLen += chunk.length;
       if (this.headLen < 512) return;
-      this.start(Buffer.concat(this.head));
+      const first = Buffer.concat(this.head);
       this.head = [];
-      return;
+      this.start(first);
+      chunk = first;
     }
-    if (!this.input.write(chunk)) await Promise.race([once(this.input, 'drain'), this.result]);
+    const input = this.input!;
+    if (input.destroyed) return;
+    if (!input.write(chunk)) await Promise.race([once(input, 'drain'), this.result]);
+  }
+
+  /**
+   * Feeds the next chunk of memory that the caller will reuse: resolves once the analysis holds
+   * no reference to it. gzip (and xz, bzip2) consume it in place; other forms take a copy.
+   */
+  pushShared(chunk: Buffer): Promise<void> {
+    if (this.failed) return Promise.resolve();
+    if (!this.input) {
+      if (this.headLen > 0 || chunk.length < 512) return this.push(Buffer.from(chunk));
+      this.start(chunk);
+    }
+    const input = this.input!;
+    if (!IN_PLACE.has(this.compression)) return this.push(Buffer.from(chunk));
+    if (input.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.sharedWaiting.add(resolve);
+      input.write(chunk, () => {
+        this.sharedWaiting.delete(resolve);
+        resolve();
+      });
+    });
   }
 
   private start(first: Buffer): void {
     const compression = detectCompression(first);
-    const input = new PassThrough({ highWaterMark: 1 << 20 });
+    const input = compression === 'none' ? new PassThrough({ highWaterMark: 1 << 20 }) : createDecompressor(compression);
+    this.compression = compression;
     this.input = input;
-    this.result = this.run(input, compression).catch(() => {
+    // A destroyed decompressor never calls back the writes it holds: their memory is free then.
+    input.once('close', () => {
+      for (const r of this.sharedWaiting) r();
+      this.sharedWaiting.clear();
+    });
+    this.result = this.run(input, compression).catch((err: unknown) => {
       this.failed = true;
-      input.resume();
+      this.failure = err as Error;
+      input.destroy();
       return undefined;
     });
-    input.write(first);
   }
 
-  private async run(input: PassThrough, compression: Compression): Promise<LayerAnalysis | undefined> {
-    const raw = compression === 'none' ? input : input.pipe(createDecompressor(compression));
+  private async run(raw: Duplex, compression: Compression): Promise<LayerAnalysis | undefined> {
     const hash = createHash('sha256');
     let tarSize = 0;
     async function* counted(): AsyncGenerator<Buffer> {
@@ -82,7 +121,10 @@ export class LayerAnalyzer {
     if (this.failed) return undefined;
     if (!this.input) {
       if (this.headLen === 0) return undefined;
-      this.start(Buffer.concat(this.head));
+      const first = Buffer.concat(this.head);
+      this.head = [];
+      this.start(first);
+      this.input!.write(first);
     }
     this.input!.end();
     return this.result;

@@ -1,38 +1,47 @@
 /**
  * Worker thread for pulls: runs the layer analysis (decompression, diff ID, tar sizes) off the
  * main thread, which meanwhile receives, hashes and writes the compressed blobs. Several layers
- * share one worker; each layer's messages are handled strictly in order, and every data chunk is
- * acknowledged once consumed (backpressure).
+ * share one worker. Their bytes stay in the main thread's shared rings: each data message names
+ * a slot, which is acknowledged once the analysis no longer reads it.
  */
 import { parentPort } from 'node:worker_threads';
 import { LayerAnalyzer } from './layer-analysis.js';
+import type { WorkerReply, WorkerRequest } from './registry-analysis.js';
 
-type Message = { id: number } & ({ type: 'start' } | { type: 'data'; chunk: Uint8Array } | { type: 'end' });
+const rings = new Map<number, SharedArrayBuffer>();
+const streams = new Map<number, LayerAnalyzer>();
+const port = parentPort!;
+const reply = (m: WorkerReply) => port.postMessage(m);
 
-const streams = new Map<number, { analyzer: LayerAnalyzer; queue: Promise<void> }>();
-
-async function handle(m: Message): Promise<void> {
-  const s = streams.get(m.id);
-  if (!s) return;
-  if (m.type === 'data') {
-    await s.analyzer.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
-    parentPort!.postMessage({ id: m.id, type: 'ack', bytes: m.chunk.byteLength });
-  } else if (m.type === 'end') {
-    const result = await s.analyzer.finish();
-    streams.delete(m.id);
-    parentPort!.postMessage({ id: m.id, type: 'result', result: result ?? null });
+port.on('message', (m: WorkerRequest) => {
+  switch (m.type) {
+    case 'ring':
+      rings.set(m.ring, m.sab);
+      return;
+    case 'drop-ring':
+      rings.delete(m.ring);
+      return;
+    case 'start':
+      streams.set(m.id, new LayerAnalyzer());
+      return;
   }
-}
-
-parentPort!.on('message', (m: Message) => {
-  if (m.type === 'start') {
-    streams.set(m.id, { analyzer: new LayerAnalyzer(), queue: Promise.resolve() });
+  const a = streams.get(m.id);
+  if (m.type === 'end') {
+    streams.delete(m.id);
+    if (!a) return;
+    a.finish().then(
+      (result) => reply({ id: m.id, type: 'result', result: result ?? null }),
+      (err: unknown) => reply({ id: m.id, type: 'error', message: err instanceof Error ? err.message : String(err) }),
+    );
     return;
   }
-  const s = streams.get(m.id);
-  if (!s) return;
-  s.queue = s.queue.then(() => handle(m)).catch((err: unknown) => {
-    streams.delete(m.id);
-    parentPort!.postMessage({ id: m.id, type: 'error', message: err instanceof Error ? err.message : String(err) });
-  });
+  const ack = () => reply({ id: m.id, type: 'ack', seq: m.seq });
+  const sab = m.type === 'data' ? rings.get(m.ring) : undefined;
+  if (!a || (m.type === 'data' && !sab)) {
+    ack();
+    return;
+  }
+  // Writes reach the analyzer in message order; each ack waits for its own chunk only.
+  const pushed = m.type === 'data' ? a.pushShared(Buffer.from(sab!, m.off, m.len)) : a.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
+  pushed.then(ack, ack);
 });

@@ -3,6 +3,8 @@ import { RegistryClient, backoffDelay, retryPolicy } from '../registry/client.js
 import { credentialsForDomain } from '../registry/credentials.js';
 import type { AuthConfig } from '../registry/docker-config.js';
 import { header, transportError } from '../registry/http.js';
+import { RawBody } from '../registry/raw-http.js';
+import { FreshBuffers, type BatchBuffers } from '../registry/buffer-ring.js';
 import { TruncatedBodyError, isTransient, RegistryTransportError } from '../registry/errors.js';
 import { BerthError, corrupt, invalidArgument } from '../image/errors.js';
 import { MediaType, isIndexType, isManifestType } from '../image/mediatypes.js';
@@ -36,10 +38,58 @@ export interface BlobReadOptions {
   onRetry?: (attempt: number, offset: number, err: unknown, delayMs: number) => void;
   signal?: AbortSignal;
   /**
-   * Sees every chunk once the consumer is done with it (it asked for the next one). Chunks are
-   * freshly allocated and unshared, so this may take ownership of their memory.
+   * Buffers to read into, reused as chunks are given back (a {@link BufferRing}); reading waits
+   * while all are out. Without, every chunk is freshly allocated and may be kept.
+   */
+  buffers?: BatchBuffers;
+  /**
+   * Sees every chunk once the consumer is done with it (it asked for the next one). With
+   * `buffers`, the chunk's buffer is given back when the promise this returns settles. Without,
+   * chunks are fresh and unshared, so this may take ownership of their memory; the next chunk
+   * waits for the promise.
    */
   consumed?: (chunk: Buffer) => Promise<void> | void;
+}
+
+/** A body's chunks copied into buffers taken from `buffers`, each handed on when full. */
+async function* copyInto(body: AsyncIterable<Buffer | Uint8Array>, buffers: BatchBuffers): AsyncGenerator<Buffer> {
+  let cur: Buffer | undefined;
+  let fill = 0;
+  try {
+    let failure: { err: unknown } | undefined;
+    try {
+      for await (const c of body) {
+        let rest = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        while (rest.length > 0) {
+          while (!cur) {
+            cur = buffers.take();
+            if (!cur) await new Promise<void>((r) => buffers.onFree(r));
+            fill = 0;
+          }
+          const n = Math.min(rest.length, cur.length - fill);
+          rest.copy(cur, fill, 0, n);
+          rest = rest.subarray(n);
+          fill += n;
+          if (fill === cur.length) {
+            const out = cur;
+            cur = undefined;
+            yield out;
+          }
+        }
+      }
+    } catch (err) {
+      failure = { err };
+    }
+    // What arrived before a failure is handed on too: the retry resumes after it.
+    if (cur && fill > 0) {
+      const out = cur.subarray(0, fill);
+      cur = undefined;
+      yield out;
+    }
+    if (failure) throw failure.err;
+  } finally {
+    if (cur) buffers.release(cur);
+  }
 }
 
 /**
@@ -116,11 +166,13 @@ export class RegistrySource {
    */
   async *blob(desc: Descriptor, opts: BlobReadOptions = {}): AsyncGenerator<Buffer> {
     const { attempts } = retryPolicy();
+    const ring = opts.buffers;
+    const buffers = ring ?? new FreshBuffers(BATCH);
     let offset = 0;
     for (let attempt = 0; ; attempt++) {
       let url = '';
       try {
-        const res = await this.client.openBlob(this.repo, desc.digest, offset, opts.signal);
+        const res = await this.client.openBlob(this.repo, desc.digest, offset, opts.signal, true);
         url = res.url;
         let skip = 0;
         if (offset > 0 && res.status === 200) skip = offset;
@@ -133,49 +185,46 @@ export class RegistrySource {
           res.body.destroy();
           throw new TruncatedBodyError(`registry answered an unexpected range for ${desc.digest}`);
         }
-        // Socket reads come in 64 KiB pieces; handing the store 1 MiB at a time costs far fewer
-        // writes, hash updates and awaits.
-        let batch: Buffer[] = [];
-        let batched = 0;
+        const body = res.body;
+        const chunks = body instanceof RawBody && body.batchable ? body.batches(buffers) : copyInto(body, buffers);
+        let consumerFailure: { err: unknown } | undefined;
         try {
-          for await (const c of res.body as AsyncIterable<Buffer>) {
-            let chunk = c;
+          for await (let chunk of chunks) {
             if (skip > 0) {
               if (chunk.length <= skip) {
                 skip -= chunk.length;
+                buffers.release(chunk);
                 continue;
               }
               chunk = chunk.subarray(skip);
               skip = 0;
             }
-            batch.push(chunk);
-            batched += chunk.length;
-            if (batched >= BATCH) {
-              const out = Buffer.concat(batch, batched);
-              batch = [];
-              batched = 0;
-              offset += out.length;
-              yield out;
-              await opts.consumed?.(out);
+            offset += chunk.length;
+            let handed = false;
+            try {
+              yield chunk;
+              handed = true;
+            } finally {
+              if (!handed) buffers.release(chunk);
             }
+            let r: Promise<void> | void;
+            try {
+              r = opts.consumed?.(chunk);
+              if (!ring) await r;
+            } catch (err) {
+              consumerFailure = { err };
+              throw err;
+            }
+            if (ring && r) {
+              const c = chunk;
+              r.then(
+                () => ring.release(c),
+                () => ring.release(c),
+              );
+            } else buffers.release(chunk);
           }
         } catch (err) {
-          if (batched > 0) {
-            // Keep what arrived before the failure: the retry resumes after it.
-            const out = Buffer.concat(batch, batched);
-            batch = [];
-            batched = 0;
-            offset += out.length;
-            yield out;
-            await opts.consumed?.(out);
-          }
-          throw err instanceof BerthError ? err : transportError('GET', url, err);
-        }
-        if (batched > 0) {
-          const out = Buffer.concat(batch, batched);
-          offset += batched;
-          yield out;
-          await opts.consumed?.(out);
+          throw err instanceof BerthError || consumerFailure?.err === err ? err : transportError('GET', url, err);
         }
         if (desc.size >= 0 && offset < desc.size) {
           throw new TruncatedBodyError(`unexpected EOF reading ${desc.digest}: ${offset} of ${desc.size} bytes`);
