@@ -39,6 +39,8 @@ export interface ContextOptions {
   dockerfile?: string;
   stdin?: AsyncIterable<Buffer>;
   cwd?: string;
+  /** Makes a temporary directory (a build's scratch space in the store); default: under $TMPDIR. */
+  tempDir?: (prefix: string) => string;
 }
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
@@ -81,7 +83,7 @@ async function readAll(input: AsyncIterable<Buffer | Uint8Array>, limit = 64 << 
   return Buffer.concat(parts);
 }
 
-function tempDir(prefix: string): string {
+function defaultTempDir(prefix: string): string {
   return mkdtempSync(join(process.env.BERTH_BUILD_TMP ?? tmpdir(), prefix));
 }
 
@@ -89,7 +91,11 @@ function tempDir(prefix: string): string {
  * A stream that is either a context archive (extracted to a temporary directory) or a plain
  * Dockerfile (GetContextFromReader's rule).
  */
-async function contextFromReader(input: AsyncIterable<Buffer>, what: string): Promise<{ root: string | null; dockerfile?: Buffer; tmp?: string }> {
+async function contextFromReader(
+  input: AsyncIterable<Buffer>,
+  what: string,
+  tempDir: (prefix: string) => string,
+): Promise<{ root: string | null; dockerfile?: Buffer; tmp?: string }> {
   const { head, stream } = await peekStream(Readable.from(input), 512);
   if (isArchive(head)) {
     const tmp = tempDir('berth-ctx-');
@@ -127,9 +133,12 @@ async function git(args: string[], cwd?: string): Promise<string> {
 }
 
 /** Clones a repository at a ref (branch, tag or commit) as Docker's gitutils does. */
-export async function cloneGit(url: string, opts: { keepGitDir?: boolean } = {}): Promise<{ tmp: string; root: string }> {
+export async function cloneGit(
+  url: string,
+  opts: { keepGitDir?: boolean; tempDir?: (prefix: string) => string } = {},
+): Promise<{ tmp: string; root: string }> {
   const { remote, ref, subdir } = parseGitFragment(url);
-  const tmp = tempDir('berth-git-');
+  const tmp = (opts.tempDir ?? defaultTempDir)('berth-git-');
   try {
     await git(['init', '-q', tmp]);
     await git(['remote', 'add', 'origin', remote], tmp);
@@ -216,6 +225,7 @@ export async function loadContext(opts: ContextOptions): Promise<BuildContext> {
   const cwd = opts.cwd ?? process.cwd();
   const src = opts.source;
   const df = opts.dockerfile;
+  const tempDir = opts.tempDir ?? defaultTempDir;
   const temps: string[] = [];
   const cleanup = () => {
     for (const t of temps) rmSync(t, { recursive: true, force: true });
@@ -227,16 +237,16 @@ export async function loadContext(opts: ContextOptions): Promise<BuildContext> {
     if (src === '-') {
       if (df === '-') throw invalidArgument('invalid argument: can\'t use stdin for both build context and dockerfile');
       if (!opts.stdin) throw invalidArgument('no build context on stdin');
-      const r = await contextFromReader(opts.stdin, 'stdin');
+      const r = await contextFromReader(opts.stdin, 'stdin', tempDir);
       if (r.tmp) temps.push(r.tmp);
       root = r.root;
       dockerfile = r.dockerfile;
     } else if (isGitUrl(src)) {
-      const r = await cloneGit(src);
+      const r = await cloneGit(src, { tempDir });
       temps.push(r.tmp);
       root = r.root;
     } else if (isUrl(src)) {
-      const r = await contextFromReader(await fetchUrl(src), src);
+      const r = await contextFromReader(await fetchUrl(src), src, tempDir);
       if (r.tmp) temps.push(r.tmp);
       root = r.root;
       dockerfile = r.dockerfile;

@@ -3,9 +3,10 @@
 // file only adapts a build step to those parts: a short-lived container whose changes become
 // the step's layer.
 
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { arch as hostArch, tmpdir } from 'node:os';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { arch as hostArch } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Store, Lease, NewLayer } from '../store/store.js';
@@ -20,16 +21,21 @@ import { startRuntimeProcess } from '../runtime/process.js';
 import { resolveUser } from '../runtime/user.js';
 import { mkdirAllIn } from '../runtime/rootfs.js';
 import { cgroupMode } from '../runtime/detect.js';
+import { mountOverlay } from '../runtime/mount.js';
+import { CacheMounts, type CacheSeed, type CacheSharing, type HeldCache } from './build-cache-mounts.js';
 
 export interface RunMountSpec {
   type: 'bind' | 'cache' | 'tmpfs' | 'secret';
   target: string;
-  /** bind: host path to mount; cache: the cache's id; secret: the file with the secret. */
+  /** bind: host path to mount; secret: the file with the secret. */
   source?: string;
+  /** bind: false for `rw` (writes go to a copy, discarded after the step). */
   readOnly: boolean;
   sizeLimit?: number;
   /** secret given as an environment variable: its value. */
   value?: string;
+  /** cache: which cache, how it is shared, what a new instance starts as. */
+  cache?: { key: string; sharing: CacheSharing; seed: CacheSeed };
 }
 
 export interface RunStepRequest {
@@ -67,25 +73,70 @@ const GOARCH_TO_QEMU: Record<string, string> = {
   mips64le: 'mips64el',
 };
 
+/** ELF class, byte order and e_machine of each architecture's executables, as binfmt_misc matches them. */
+const ELF_IDENT: Record<string, { cls: number; data: number; machine: number }> = {
+  amd64: { cls: 2, data: 1, machine: 0x3e },
+  arm64: { cls: 2, data: 1, machine: 0xb7 },
+  arm: { cls: 1, data: 1, machine: 0x28 },
+  '386': { cls: 1, data: 1, machine: 0x03 },
+  ppc64le: { cls: 2, data: 1, machine: 0x15 },
+  s390x: { cls: 2, data: 2, machine: 0x16 },
+  riscv64: { cls: 2, data: 1, machine: 0xf3 },
+  mips64le: { cls: 2, data: 1, machine: 0x08 },
+};
+
 const NODE_TO_GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/** Where binfmt_misc is mounted ($BERTH_BINFMT_MISC_DIR tells tests to look elsewhere). */
+const binfmtDir = () => process.env.BERTH_BINFMT_MISC_DIR ?? '/proc/sys/fs/binfmt_misc';
+
+/**
+ * Whether binfmt_misc runs executables of an architecture through an enabled handler: one named
+ * qemu-<arch> (Debian's qemu-user-static, tonistiigi/binfmt), or any whose magic matches the
+ * architecture's ELF header.
+ */
+export function emulatorRegistered(architecture: string, dir = binfmtDir()): boolean {
+  const read = (p: string) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  if (!read(join(dir, 'status'))?.startsWith('enabled')) return false;
+  const q = GOARCH_TO_QEMU[architecture] ?? architecture;
+  if (read(join(dir, `qemu-${q}`))?.startsWith('enabled')) return true;
+  const id = ELF_IDENT[architecture];
+  if (!id) return false;
+  const byte = (n: number) => n.toString(16).padStart(2, '0');
+  const machine = id.data === 1 ? byte(id.machine) + '00' : '00' + byte(id.machine);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  for (const n of names) {
+    if (n === 'status' || n === 'register') continue;
+    const text = read(join(dir, n));
+    if (!text?.startsWith('enabled')) continue;
+    const magic = /^magic ([0-9a-f]+)$/m.exec(text)?.[1];
+    const offset = Number(/^offset (\d+)$/m.exec(text)?.[1] ?? '0');
+    if (!magic || offset !== 0 || !magic.startsWith('7f454c46')) continue;
+    if (magic.slice(8, 12) === byte(id.cls) + byte(id.data) && magic.slice(36, 40) === machine) return true;
+  }
+  return false;
+}
 
 /** Foreign-architecture RUN needs a qemu user-mode handler registered with binfmt_misc. */
 export function checkEmulation(platform: Platform): void {
   const host = NODE_TO_GOARCH[hostArch()] ?? hostArch();
   if (platform.architecture === host || (host === 'amd64' && platform.architecture === '386')) return;
+  if (emulatorRegistered(platform.architecture)) return;
   const q = GOARCH_TO_QEMU[platform.architecture] ?? platform.architecture;
-  const entry = `/proc/sys/fs/binfmt_misc/qemu-${q}`;
-  let enabled: boolean;
-  try {
-    enabled = readFileSync(entry, 'utf8').startsWith('enabled');
-  } catch {
-    enabled = false;
-  }
-  if (!enabled) {
-    throw unavailable(
-      `cannot run a RUN instruction for ${platform.os}/${platform.architecture} on this ${host} host: no qemu-${q} handler is registered with binfmt_misc (install qemu-user-static and binfmt-support); steps without RUN need no emulation`,
-    );
-  }
+  throw unavailable(
+    `cannot run a RUN instruction for ${platform.os}/${platform.architecture} on this ${host} host: no qemu-${q} handler is registered with binfmt_misc (install qemu-user-static and binfmt-support); steps without RUN need no emulation`,
+  );
 }
 
 function etcFiles(dir: string, hostname: string, hosts: string[], network: string): { hosts: string; hostname: string; resolvConf: string } {
@@ -146,6 +197,63 @@ export async function cleanupActiveRuns(): Promise<void> {
   await Promise.all([...active].map((c) => c().catch(() => undefined)));
 }
 
+/**
+ * The cgroup directories the runtime makes for a cgroups path: one per mounted hierarchy (v1), or
+ * the one of the unified hierarchy.
+ */
+function cgroupDirs(cgroupsPath: string): string[] {
+  let info: string;
+  try {
+    info = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  for (const line of info.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const fstype = line.slice(sep + 3).split(' ')[0];
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    const mp = line.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    out.add(mp + cgroupsPath);
+  }
+  return [...out];
+}
+
+/**
+ * A read-write view of a bind source whose writes are thrown away with the step, as BuildKit's
+ * `rw` binds: an overlay with the source as its lower layer, or a copy where overlay cannot be used.
+ */
+function writableView(source: string, dir: string, overlay: boolean): string {
+  const st = statSync(source);
+  if (st.isDirectory() && overlay) {
+    const upper = join(dir, 'upper');
+    const work = join(dir, 'work');
+    const merged = join(dir, 'merged');
+    for (const d of [upper, work, merged]) mkdirSync(d, { recursive: true });
+    try {
+      // A lone lower layer needs an upper one: the step's writes land there.
+      mountOverlay({ base: dir, lowers: [source], upper, work, target: merged });
+      return merged;
+    } catch {
+      // Some lower file systems (overlay itself on older kernels) refuse: copy instead.
+    }
+  }
+  const copy = join(dir, 'copy');
+  const r = spawnSync('cp', ['-a', '--', source, copy], { encoding: 'utf8' });
+  if (r.status !== 0) throw new BerthError('internal', `cannot prepare the read-write bind mount of ${source}: ${r.stderr.trim()}`);
+  return copy;
+}
+
+let cacheMounts: CacheMounts | undefined;
+
+/** The store's cache mounts (on this machine's run directory for the store). */
+export function cacheMountsFor(store: Store): CacheMounts {
+  const base = join(runDirFor(store.paths.root), 'build-cache-mounts');
+  if (cacheMounts?.base !== base) cacheMounts = new CacheMounts(base);
+  return cacheMounts;
+}
+
 /** Runs one RUN step's command in a container made of the image's snapshots. */
 export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
   checkEmulation(req.platform);
@@ -153,37 +261,43 @@ export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
   const snaps = new Snapshots(store);
   const names = await snaps.prepare(req.lease, chainIds(req.layers.map((l) => l.diffId)));
   const id = randomBytes(32).toString('hex');
-  // Outside the store: a build step's container has no row, and the store's collector reclaims
-  // container directories without one.
-  const dir = mkdtempSync(join(process.env.BERTH_BUILD_TMP ?? tmpdir(), 'berth-run-'));
+  // Scratch space of the build's lease: if this process dies, the store's collector kills the
+  // container (through its cgroups), unmounts its root file system and removes it all, runtime
+  // state included.
+  const dir = store.scratch.create(req.lease, 'run');
   const fs = new ContainerFs({ dir: join(dir, 'c'), kind: snaps.kind, snapshotsDir: store.paths.snapshots, snapshots: names });
-  const runc = new Runc(runDirFor(store.paths.root));
+  let runc: Runc | undefined;
   let created = false;
+  const held: HeldCache[] = [];
   const cleanup = async () => {
     active.delete(cleanup);
-    if (created) runc.delete(id);
+    if (created) runc?.delete(id);
+    created = false;
+    for (const h of held.splice(0)) h.release();
     try {
-      fs.unmount();
+      store.scratch.remove(dir);
     } catch {
-      /* nothing mounted */
+      // Still busy: the collector retries once this build's lease is gone.
     }
-    rmSync(dir, { recursive: true, force: true });
   };
   active.add(cleanup);
   try {
+    runc = new Runc(join(dir, 'rt'));
     const rootfs = fs.mount();
     const user = resolveUser(rootfs, req.user);
     mkdirAllIn(rootfs, req.workdir || '/', 0o755, req.user ? { uid: user.uid, gid: user.gid } : undefined);
     const binds: BindMount[] = [];
     const tmpfs: TmpfsMount[] = [];
     const env = [...req.env];
+    let views = 0;
     for (const m of req.mounts) {
-      if (m.type === 'bind' && m.source) binds.push({ source: m.source, destination: m.target, readonly: m.readOnly });
-      else if (m.type === 'cache') {
-        // Cache mounts are best-effort scratch space of this store on this machine, keyed by id.
-        const cdir = join(runDirFor(store.paths.root), 'build-cache-mounts', encodeURIComponent(m.source ?? m.target));
-        mkdirSync(cdir, { recursive: true });
-        binds.push({ source: cdir, destination: m.target, readonly: m.readOnly });
+      if (m.type === 'bind' && m.source) {
+        const source = m.readOnly ? m.source : writableView(m.source, join(dir, `rw-${views++}`), snaps.kind === 'overlay');
+        binds.push({ source, destination: m.target, readonly: m.readOnly });
+      } else if (m.type === 'cache' && m.cache) {
+        const h = await cacheMountsFor(store).acquire(m.cache);
+        held.push(h);
+        binds.push({ source: h.dir, destination: m.target, readonly: m.readOnly });
       } else if (m.type === 'tmpfs') {
         tmpfs.push({ destination: m.target, options: ['nosuid', 'nodev', 'mode=1777', ...(m.sizeLimit ? [`size=${m.sizeLimit}`] : [])] });
       } else if (m.type === 'secret') {
@@ -215,6 +329,8 @@ export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
     }
     const bundle = join(dir, 'bundle');
     mkdirSync(bundle);
+    const cgroupsPath = `/berth-build/${id}`;
+    store.scratch.recordCgroups(dir, cgroupDirs(cgroupsPath));
     const spec = buildSpec({
       process: { args: req.args, env, cwd: req.workdir || '/', uid: user.uid, gid: user.gid, additionalGids: user.additionalGids, terminal: false },
       rootfs,
@@ -223,7 +339,7 @@ export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
       etcFiles: etcFiles(dir, id.slice(0, 12), req.hosts, req.network),
       binds,
       tmpfs,
-      cgroupsPath: `/berth-build/${id}`,
+      cgroupsPath,
       cgroupNamespace: cgroupMode() === 'unified',
     });
     clampRlimits(spec);
@@ -250,7 +366,10 @@ export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
     proc.stderr?.destroy();
     runc.delete(id);
     created = false;
+    for (const h of held.splice(0)) h.release();
     fs.unmount();
+    // The read-write bind views go before the diff is read: nothing of theirs is kept.
+    for (let i = 0; i < views; i++) store.scratch.remove(join(dir, `rw-${i}`));
     removeMountPoints(fs, made);
     let layer: { stream: Readable; release: () => void } | undefined;
     return {

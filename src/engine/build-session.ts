@@ -1,24 +1,65 @@
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { exportCache, importCache, parseCacheSpec, pullCacheLayout, pushCacheLayout, type CacheEntryRef } from './build-cache-io.js';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { EngineCore } from './engine.js';
 import { Builder, tagBuiltImage, type BuildOptions, type BuiltImage } from './build.js';
-import { saveImages } from './save.js';
-import { extractTar } from '../archive/extract.js';
+import type { CacheEntryRef } from './build-cache-io.js';
 import { invalidArgument } from '../image/errors.js';
 import type { Platform } from '../image/types.js';
 import { defaultPlatform, formatPlatform } from '../image/platform.js';
 import { MediaType } from '../image/mediatypes.js';
 import { commitImages } from './commit-images.js';
 import type { Lease } from '../store/store.js';
+import type { BuildContext } from '../build/context.js';
 import { parseTagTarget } from './refs.js';
-import { pushImage } from './push.js';
-import { createDecompressor } from '../archive/compression.js';
-import { PassThrough } from 'node:stream';
+
+const sessions = new Set<BuildSession>();
+
+/**
+ * What one build holds in the store: its lease (everything it writes or reuses is attached to it
+ * until the outputs are done) and its scratch directories, named after the lease so that the
+ * store's collector removes them if this process dies.
+ */
+export class BuildSession {
+  readonly lease: Lease;
+  private readonly dirs: string[] = [];
+  private closed = false;
+
+  constructor(private readonly engine: EngineCore) {
+    this.lease = engine.store.lease('build');
+    sessions.add(this);
+  }
+
+  /** A scratch directory for the build, removed when the session closes. */
+  scratch(name: string): string {
+    const d = this.engine.store.scratch.create(this.lease, name);
+    this.dirs.push(d);
+    return d;
+  }
+
+  /** Removes the scratch directories and releases the lease (what only it kept is collected). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    sessions.delete(this);
+    const store = this.engine.store;
+    // Scratch first: once the lease is gone, only a full collection would find the directories.
+    for (const d of this.dirs.splice(0)) {
+      try {
+        store.scratch.remove(d);
+      } catch {
+        // Busy: reclaimed by the collector, the lease being gone.
+      }
+    }
+    store.release(this.lease);
+  }
+}
+
+/** Closes every build session of this process (an interrupted build's exit). */
+export function closeActiveSessions(): void {
+  for (const s of [...sessions]) s.close();
+}
 
 export interface BuildOutput {
   type: 'docker' | 'image' | 'local' | 'tar' | 'oci' | 'registry';
@@ -26,7 +67,9 @@ export interface BuildOutput {
   attrs: Record<string, string>;
 }
 
-export interface BuildSessionOptions extends Omit<BuildOptions, 'platform'> {
+export interface BuildSessionOptions extends Omit<BuildOptions, 'platform' | 'context'> {
+  /** The context, or how to load it given where its temporary files may go (the build's scratch space). */
+  context: BuildContext | ((tempDir: (prefix: string) => string) => Promise<BuildContext>);
   tags: string[];
   platforms: Platform[];
   outputs: BuildOutput[];
@@ -50,6 +93,8 @@ export function parseOutput(spec: string): BuildOutput {
 }
 
 async function layerStreams(engine: EngineCore, image: BuiltImage): Promise<AsyncIterable<Buffer>[]> {
+  const { createDecompressor } = await import('../archive/compression.js');
+  const { PassThrough } = await import('node:stream');
   return image.layers.map((l) => {
     const b = l.blobs[0]!;
     const s = engine.store.content.createReadStream(b.digest);
@@ -60,25 +105,18 @@ async function layerStreams(engine: EngineCore, image: BuiltImage): Promise<Asyn
 
 /** The image's root filesystem in a directory (type=local). */
 async function exportLocal(engine: EngineCore, image: BuiltImage, dest: string): Promise<void> {
+  const { extractTar } = await import('../archive/extract.js');
   mkdirSync(dest, { recursive: true });
   for (const s of await layerStreams(engine, image)) await extractTar(s, dest, { chown: process.getuid?.() === 0 });
 }
 
 /** The image's root filesystem as one tar (type=tar): later layers win, whiteouts applied. */
-async function exportTar(engine: EngineCore, image: BuiltImage, dest: string, stdout: NodeJS.WritableStream): Promise<void> {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
+async function exportTar(engine: EngineCore, image: BuiltImage, dest: string, stdout: NodeJS.WritableStream, dir: string): Promise<void> {
   const { layerFromDirectory } = await import('../archive/layer-writer.js');
-  const dir = mkdtempSync(join(tmpdir(), 'berth-out-'));
-  try {
-    await exportLocal(engine, image, dir);
-    const tar = layerFromDirectory(dir);
-    if (dest === '-') await pipeline(tar, stdout, { end: false });
-    else await writeAtomically(dest, (out) => pipeline(tar, out));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await exportLocal(engine, image, dir);
+  const tar = layerFromDirectory(dir);
+  if (dest === '-') await pipeline(tar, stdout, { end: false });
+  else await writeAtomically(dest, (out) => pipeline(tar, out));
 }
 
 async function writeAtomically(dest: string, fn: (out: NodeJS.WritableStream) => Promise<void>): Promise<void> {
@@ -168,24 +206,28 @@ export async function buildSession(
   if ((opts.push || outputs.some((o) => o.type === 'registry')) && pushNames.size === 0) {
     throw invalidArgument('tag is needed when pushing to registry');
   }
-  const cacheFrom = (opts.cacheFrom ?? []).map(parseCacheSpec);
-  const cacheTo = (opts.cacheTo ?? []).map(parseCacheSpec);
-  const lease = store.lease('build');
+  // Cache import/export and registry code load only for builds that use them.
+  const cacheIo = opts.cacheFrom?.length || opts.cacheTo?.length ? await import('./build-cache-io.js') : undefined;
+  const cacheFrom = cacheIo ? (opts.cacheFrom ?? []).map(cacheIo.parseCacheSpec) : [];
+  const cacheTo = cacheIo ? (opts.cacheTo ?? []).map(cacheIo.parseCacheSpec) : [];
+  const session = new BuildSession(engine);
+  const lease = session.lease;
   const built: BuiltImage[] = [];
   const used: CacheEntryRef[] = [];
-  const temps: string[] = [];
+  let context: BuildContext | undefined;
   try {
+    context = typeof opts.context === 'function' ? await opts.context((p) => session.scratch(p)) : opts.context;
     for (const c of cacheFrom) {
       if (c.type === 'local') {
-        if (c.attrs.src && existsSync(c.attrs.src)) await importCache(store, lease, c.attrs.src);
+        const { existsSync } = await import('node:fs');
+        if (c.attrs.src && existsSync(c.attrs.src)) await cacheIo!.importCache(store, lease, c.attrs.src);
       } else if (c.type === 'registry' && c.attrs.ref) {
-        const tmp = mkdtempSync(join(tmpdir(), 'berth-cache-'));
-        temps.push(tmp);
-        if (await pullCacheLayout(c.attrs.ref, tmp)) await importCache(store, lease, tmp);
+        const tmp = session.scratch('cache-from');
+        if (await cacheIo!.pullCacheLayout(c.attrs.ref, tmp)) await cacheIo!.importCache(store, lease, tmp);
       }
     }
     for (const platform of opts.platforms) {
-      const b = new Builder(engine, lease, { ...opts, platform });
+      const b = new Builder(engine, lease, { ...opts, context, platform });
       try {
         built.push(await b.build());
         used.push(...b.usedCache);
@@ -205,8 +247,9 @@ export async function buildSession(
         if (built.length === 1) await exportLocal(engine, built[0]!, o.dest);
         else for (const img of built) await exportLocal(engine, img, `${o.dest}/${formatPlatform(img.platform).replace(/\//g, '_')}`);
       } else if (o.type === 'tar') {
-        await exportTar(engine, built[0]!, o.dest, stdout);
+        await exportTar(engine, built[0]!, o.dest, stdout, session.scratch('out'));
       } else if (o.type === 'oci') {
+        const { saveImages } = await import('./save.js');
         for (const img of built) tagBuiltImage(store, img, [], !!opts.noParent);
         const ids = built.map((b) => b.id);
         if (o.dest === '-') await saveImages(engine, ids, stdout as never, { format: 'oci', keepOpen: true } as never);
@@ -216,24 +259,24 @@ export async function buildSession(
     for (const c of cacheTo) {
       if (c.type === 'local') {
         if (!c.attrs.dest) throw invalidArgument('--cache-to type=local needs dest=');
-        exportCache(store, used, c.attrs.dest);
+        cacheIo!.exportCache(store, used, c.attrs.dest);
       } else if (c.type === 'registry') {
         if (!c.attrs.ref) throw invalidArgument('--cache-to type=registry needs ref=');
-        const tmp = mkdtempSync(join(tmpdir(), 'berth-cache-'));
-        temps.push(tmp);
-        exportCache(store, used, tmp);
-        await pushCacheLayout(tmp, c.attrs.ref);
+        const tmp = session.scratch('cache-to');
+        cacheIo!.exportCache(store, used, tmp);
+        await cacheIo!.pushCacheLayout(tmp, c.attrs.ref);
       }
     }
     if (pushNames.size) {
+      const { pushImage } = await import('./push.js');
       if (built.length > 1) await storeIndex(engine, lease, built, [...pushNames], !!opts.noParent);
       else for (const img of built) tagBuiltImage(store, img, [...pushNames], !!opts.noParent);
       for (const n of pushNames) await pushImage(engine, n, {});
     }
     return built;
   } finally {
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
-    store.release(lease);
+    if (context && typeof opts.context === 'function') context.cleanup();
+    session.close();
     store.gc.opportunistic();
   }
 }

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, linkSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { EngineCore } from './engine.js';
 import type { Store, Lease, NewLayer } from '../store/store.js';
@@ -12,7 +11,8 @@ import { commitImages } from './commit-images.js';
 import { imageEvent } from './events.js';
 import { pullImage } from './pull.js';
 import { nowRfc3339Nano } from './import.js';
-import { runStep, type RunMountSpec } from './build-run.js';
+import { checkEmulation, runStep, type RunMountSpec } from './build-run.js';
+import type { CacheSeed } from './build-cache-mounts.js';
 import { goContainerConfig } from '../transport/v1-id.js';
 import { LayerAnalyzer } from '../transport/layer-analysis.js';
 import { goMarshal } from '../image/gojson.js';
@@ -44,6 +44,7 @@ import {
   toEnvGetter,
   type Dockerfile,
   type Instruction,
+  type Mount,
   type Stage,
 } from '../build/dockerfile/index.js';
 
@@ -268,11 +269,18 @@ export class Builder {
 
   dispose(): void {
     this.hashes.flush();
-    for (const t of this.temps) rmSync(t, { recursive: true, force: true });
+    for (const t of this.temps.splice(0)) {
+      try {
+        this.store.scratch.remove(t);
+      } catch {
+        // Busy: the collector removes it once the build's lease is gone.
+      }
+    }
   }
 
+  /** A directory in the build's scratch space (named after its lease, so never left behind). */
   private tempDir(prefix: string): string {
-    const d = mkdtempSync(join(process.env.BERTH_BUILD_TMP ?? tmpdir(), prefix));
+    const d = this.store.scratch.create(this.lease, prefix);
     this.temps.push(d);
     return d;
   }
@@ -465,10 +473,12 @@ export class Builder {
       if (pulled) found = lookupImage(this.store, name);
     }
     if (!found) throw notFound(`pull access denied for ${name.split(':')[0]}, repository does not exist or may require 'docker login': No such image: ${name}`);
-    const id = found.image.id;
-    this.store.tx(() => {
+    const id = this.store.tx(() => {
+      const id = this.platformSibling(found!.image, platform) ?? found!.image.id;
       this.lease.attach('blob', id);
-      if (found!.image.top_layer) this.lease.attach('layer', found!.image.top_layer);
+      const top = this.store.meta.image(id)?.top_layer;
+      if (top) this.lease.attach('layer', top);
+      return id;
     });
     const config = await readImageConfig(this.store, id);
     if ((config.architecture && config.architecture !== platform.architecture) || (config.os && config.os !== platform.os)) {
@@ -478,6 +488,25 @@ export class Builder {
     const layers = this.cache.layersOf(config.rootfs?.diff_ids ?? []);
     if (!layers) throw notFound(`image ${name} has missing layers`);
     return { id, config, layers };
+  }
+
+  /**
+   * For a tag that names one image of a multi-platform index in the store (a multi-platform
+   * build's result, say), the image of that index for the platform asked for, if it is there.
+   */
+  private platformSibling(image: { id: Digest; os: string; arch: string; variant: string | null }, platform: Platform): Digest | undefined {
+    const matches = (os: string, arch: string, variant: string | null) =>
+      os === platform.os && arch === platform.architecture && (!platform.variant || (variant ?? '') === platform.variant);
+    if (matches(image.os, image.arch, image.variant)) return undefined;
+    const row = this.store.db
+      .prepare(
+        `SELECT i.id, i.os, i.arch, i.variant FROM image_manifests own
+           JOIN image_manifests sib ON sib.digest = own.digest AND sib.image_id != own.image_id
+           JOIN images i ON i.id = sib.image_id
+         WHERE own.image_id = ? AND own.media_type IN (?, ?)`,
+      )
+      .all(image.id, MediaType.dockerManifestList, MediaType.ociIndex) as { id: Digest; os: string; arch: string; variant: string | null }[];
+    return row.find((r) => matches(r.os, r.arch, r.variant))?.id;
   }
 
   /** Pulls a base image from its registry (missing, or always with --pull). */
@@ -779,8 +808,7 @@ export class Builder {
         items = matchSources(index, spec, name);
       }
       for (const g of gitSources) {
-        const { root, tmp } = await cloneGit(g, { keepGitDir: instr.kind === 'add' && !!instr.keepGitDir });
-        this.temps.push(tmp);
+        const { root } = await cloneGit(g, { keepGitDir: instr.kind === 'add' && !!instr.keepGitDir, tempDir: (p) => this.tempDir(p) });
         const gi = new DirIndex(root);
         items.push(...matchSources(gi, { ...spec, sources: ['.'] }, name));
       }
@@ -856,12 +884,24 @@ export class Builder {
     const argEnv = this.argEnv(ctx, cfg);
     const recorded = argEnv.length ? [`|${argEnv.length}`, ...argEnv.map(([k, v]) => `${k}=${v}`), ...argv] : argv;
     const network = instr.network !== 'default' ? instr.network : this.opts.network ?? 'default';
-    const mounts = expanded.mounts ?? [];
+    const workdir = cfg.WorkingDir || '/';
+    const mounts = (expanded.mounts ?? []).map((m) => {
+      if (m.type === 'secret' || m.type === 'ssh') return m;
+      // A relative target is below the working directory, as BuildKit resolves it.
+      const target = m.target.startsWith('/') ? m.target : posix.join('/', workdir, m.target);
+      if (goClean(target) === '/') throw invalidArgument(`invalid mount target "${m.target}"`);
+      return { ...m, target };
+    });
     const mountKey: unknown[] = [];
-    for (const m of mounts) {
+    const caches = new Map<number, { key: string; seed: CacheSeed }>();
+    for (const [i, m] of mounts.entries()) {
       if (m.type === 'bind') {
         const src = m.from ? (await this.fromSource(ctx, m.from)).id : await this.bindContextDigest(m.source);
-        mountKey.push(['bind', m.target, m.source, src]);
+        mountKey.push(['bind', m.target, m.source, src, m.readOnly]);
+      } else if (m.type === 'cache') {
+        const c = await this.cacheMount(ctx, m);
+        caches.set(i, c);
+        mountKey.push(['cache', m.target, c.key, m.cacheSharing || 'shared', m.readOnly]);
       } else mountKey.push([m.type, m.target, m.cacheId]);
     }
     const key = this.keyOf(ctx, state, cfg, ['run', recorded, network, mountKey, cmd.script ?? null]);
@@ -877,17 +917,18 @@ export class Builder {
         writeFileSync(file, cmd.script.data, { mode: 0o755 });
         specs.push({ type: 'bind', target: posix.join(cmd.script.dir, cmd.script.name), source: file, readOnly: true });
       }
-      for (const m of mounts) {
+      for (const [i, m] of mounts.entries()) {
         if (m.type === 'bind') {
           const idx = m.from ? await this.imageFiles((await this.fromSource(ctx, m.from)).state) : this.contextFiles();
-          // Always read-only: a bind source is the user's context or a shared unpacked image,
-          // and BuildKit's rw binds discard writes anyway.
+          // The source is the user's context or a shared unpacked image: mounted read-only, or
+          // (rw) through a copy-on-write view whose writes are discarded after the step.
           const entry = resolveInIndex(idx, goClean('/' + m.source).slice(1));
           if (!entry) throw notFound(`failed to compute cache key: "/${goClean('/' + m.source).slice(1)}": not found`);
           const filtered = !m.from && entry.type === 'dir' && !this.opts.context.ignore.empty;
-          specs.push({ type: 'bind', target: m.target, source: filtered ? this.withoutIgnored(idx, entry.rel) : idx.abs(entry.rel), readOnly: true });
+          specs.push({ type: 'bind', target: m.target, source: filtered ? this.withoutIgnored(idx, entry.rel) : idx.abs(entry.rel), readOnly: m.readOnly });
         } else if (m.type === 'cache') {
-          specs.push({ type: 'cache', target: m.target, source: m.cacheId || m.target, readOnly: m.readOnly });
+          const c = caches.get(i)!;
+          specs.push({ type: 'cache', target: m.target, readOnly: m.readOnly, cache: { key: c.key, sharing: m.cacheSharing || 'shared', seed: c.seed } });
         } else if (m.type === 'tmpfs') {
           specs.push({ type: 'tmpfs', target: m.target, readOnly: false, sizeLimit: m.sizeLimit });
         } else if (m.type === 'secret') {
@@ -939,6 +980,28 @@ export class Builder {
       }
       return res;
     });
+  }
+
+  /**
+   * Which cache a cache mount uses and what a new instance of it starts as, as BuildKit has it: the
+   * id (the target by default), made distinct by what seeds it — uid/gid/mode give an empty
+   * directory with that owner and mode; `from` (with `source`) a copy of a stage's or image's files.
+   */
+  private async cacheMount(ctx: StepCtx, m: Mount): Promise<{ key: string; seed: CacheSeed }> {
+    const id = m.cacheId || m.target;
+    const source = goClean('/' + m.source);
+    const from = m.from ? await this.fromSource(ctx, m.from) : undefined;
+    if (source === '/' && (m.uid !== undefined || m.gid !== undefined || m.mode !== undefined)) {
+      const seed: CacheSeed = { kind: 'dir', uid: m.uid ?? 0, gid: m.gid ?? 0, mode: m.mode ?? 0o755 };
+      return { key: `${id}:${sha256(JSON.stringify([from?.id ?? '', seed]))}`, seed };
+    }
+    if (from) {
+      const files = await this.imageFiles(from.state);
+      const entry = resolveInIndex(files, source.slice(1));
+      if (!entry) throw notFound(`failed to compute cache key: "${source}": not found`);
+      return { key: `${id}:${sha256(JSON.stringify([from.id, source]))}`, seed: { kind: 'copy', path: files.abs(entry.rel) } };
+    }
+    return { key: id, seed: { kind: 'dir', uid: 0, gid: 0, mode: 0o755 } };
   }
 
   /**
@@ -996,6 +1059,8 @@ export class Builder {
         return { id: hit.imageId, config: hit.config, layers: hit.layers };
       }
     }
+    // A foreign RUN without emulation fails before it seems to start.
+    if (make === 'run') checkEmulation(ctx.platform);
     const containerId = randomId();
     if (showContainer) ctx.print(` ---> Running in ${containerId.slice(0, 12)}`);
     let layer: NewLayer | undefined;

@@ -6,6 +6,7 @@ import { writeTx } from './db.js';
 import type { Leases, Resource } from './leases.js';
 import type { StorePaths } from './paths.js';
 import type { ContentStore } from './content.js';
+import type { ScratchSpace } from './scratch.js';
 import type { Digest } from '../image/digest.js';
 
 export interface Candidates {
@@ -37,6 +38,7 @@ export class GarbageCollector {
     private readonly paths: StorePaths,
     private readonly leases: Leases,
     private readonly content: ContentStore,
+    private readonly scratch: ScratchSpace,
   ) {
     const p = <T = unknown>(sql: string) => db.prepare<unknown[], T>(sql);
     this.s = {
@@ -179,6 +181,7 @@ export class GarbageCollector {
   sweep(): number {
     let freed = 0;
     const dirs: string[] = [];
+    let scratch: string[] = [];
     writeTx(this.db, () => {
       const rows = this.db.prepare('SELECT kind, key FROM trash').all() as { kind: string; key: string }[];
       const del = this.db.prepare('DELETE FROM trash WHERE kind = ? AND key = ?');
@@ -200,11 +203,14 @@ export class GarbageCollector {
         del.run(r.kind, r.key);
       }
       this.sweepIngest();
+      scratch = this.scratch.dead(this.leases.liveLeaseIds());
     });
     for (const d of dirs) {
       rmSync(d, { recursive: true, force: true });
       freed++;
     }
+    // After the lock: reclaiming may wait for processes to die.
+    freed += this.scratch.reclaim(scratch);
     if (freed > 0) this.compactDatabase();
     return freed;
   }

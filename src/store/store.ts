@@ -5,6 +5,7 @@ import { ContentStore } from './content.js';
 import { Leases, type Lease } from './leases.js';
 import { GarbageCollector } from './gc.js';
 import { Metadata } from './metadata.js';
+import { ScratchSpace } from './scratch.js';
 import type { Digest } from '../image/digest.js';
 import { chainIds } from '../image/digest.js';
 import type { ImageConfig } from '../image/types.js';
@@ -44,6 +45,7 @@ export class Store {
   private _leases: Leases | undefined;
   private _gc: GarbageCollector | undefined;
   private _meta: Metadata | undefined;
+  private _scratch: ScratchSpace | undefined;
 
   private constructor(root: string, db: DB) {
     this.paths = storePaths(root);
@@ -59,7 +61,12 @@ export class Store {
   }
 
   get gc(): GarbageCollector {
-    return (this._gc ??= new GarbageCollector(this.db, this.paths, this.leases, this.content));
+    return (this._gc ??= new GarbageCollector(this.db, this.paths, this.leases, this.content, this.scratch));
+  }
+
+  /** Lease-named scratch directories (tmp/) for work in flight; GC removes those of dead leases. */
+  get scratch(): ScratchSpace {
+    return (this._scratch ??= new ScratchSpace(this.paths.tmp));
   }
 
   get meta(): Metadata {

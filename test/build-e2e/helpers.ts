@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { newStore, tempDir, type RunOptions, type RunResult } from '../helpers/berth.js';
 import { makeRootfsTar } from '../helpers/rootfs.js';
@@ -64,4 +64,36 @@ export function normalizeIds(s: string): string {
 
 export function readText(p: string): string {
   return readFileSync(p, 'utf8');
+}
+
+/** Debian's arm64 busybox-static, put there by scripts/install.sh ($BERTH_TEST_ARM64_BUSYBOX elsewhere). */
+export const ARM64_BUSYBOX = process.env.BERTH_TEST_ARM64_BUSYBOX ?? '/var/cache/berth/busybox.arm64';
+
+/** A small root filesystem tree made of one busybox binary and links to it, in dir. */
+export function busyboxTree(dir: string, busybox: string): string {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'etc'), { recursive: true });
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  copyFileSync(busybox, join(dir, 'bin', 'busybox'));
+  chmodSync(join(dir, 'bin', 'busybox'), 0o755);
+  for (const app of ['sh', 'cat', 'echo', 'uname', 'ls', 'test', 'true']) symlinkSync('busybox', join(dir, 'bin', app));
+  writeFileSync(join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  return dir;
+}
+
+/** What is left in a store's scratch space (tmp/): nothing once builds are done or collected. */
+export function scratchLeft(root: string): string[] {
+  try {
+    return readdirSync(join(root, 'tmp'));
+  } catch {
+    return [];
+  }
+}
+
+/** Mount points at or below a directory. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(dir + '/')));
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildStore, normalizeIds } from './helpers.js';
+import { buildStore, mountsUnder, normalizeIds, scratchLeft } from './helpers.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 const canRun = existsSync('/usr/sbin/runc') || existsSync('/usr/bin/runc') || existsSync('/usr/bin/crun');
@@ -159,7 +159,9 @@ test('build RUN: an interrupted build leaves no container, mount or temporary di
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
   assert.equal(code, 143);
-  assert.deepEqual(readdirSync(tmp), []);
+  assert.deepEqual(readdirSync(tmp), [], 'nothing of the build outside the store');
+  assert.deepEqual(scratchLeft(s.root), [], 'the scratch space is removed on the way out');
+  assert.deepEqual(mountsUnder(s.root), []);
   assert.doesNotMatch(execFileSync('mount').toString(), new RegExp(tmp));
   assert.equal((await s.berth('system', 'check')).code, 0);
 });

@@ -1,14 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import type { FlagSet } from '../args.js';
 import type { CliContext } from '../context.js';
-import { parseArgs, collect } from '../args.js';
+import { collect, flagError, parseArgs } from '../args.js';
 import { CliError } from '../errors.js';
 import { humanSize } from '../format/units.js';
 import { loadContext, type BuildContext } from '../../build/context.js';
-import { DirIndex } from '../../build/dir-index.js';
-import { buildSession, parseOutput, type BuildOutput } from '../../engine/build-session.js';
+import { buildSession, closeActiveSessions, parseOutput, type BuildOutput } from '../../engine/build-session.js';
 import { StepFailed, type BuildSecret } from '../../engine/build.js';
-import { cleanupActiveRuns } from '../../engine/build-run.js';
 import { BerthError } from '../../image/errors.js';
 import { defaultPlatform, parsePlatform } from '../../image/platform.js';
 import { parseTagTarget } from '../../engine/refs.js';
@@ -38,7 +36,7 @@ export interface BuildFlags {
 }
 
 /** The flags of `docker build` / `docker buildx build` that berth honours (others are accepted). */
-export function buildOptions(c: Command): void {
+export function buildOptions(c: FlagSet): void {
   c.option('-t, --tag <list>', 'Name and optionally a tag in the "name:tag" format', collect)
     .option('-f, --file <string>', 'Name of the Dockerfile (Default is "PATH/Dockerfile")')
     .option('--build-arg <list>', 'Set build-time variables', collect)
@@ -128,7 +126,7 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
     try {
       parseTagTarget(t);
     } catch (err) {
-      throw new CliError(`invalid argument "${t}" for "-t, --tag" flag: ${(err as Error).message}\nSee 'berth ${name} --help'.`, 125);
+      throw flagError({ name, usage: `berth ${name} [OPTIONS] PATH | URL | -` }, `invalid argument "${t}" for "-t, --tag" flag: ${(err as Error).message}`);
     }
   }
   const outputs: BuildOutput[] = [];
@@ -145,32 +143,44 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
     network = opts.network === 'bridge' ? 'default' : (opts.network as typeof network);
   }
 
-  let context: BuildContext;
-  try {
-    context = await loadContext({ source: args[0]!, dockerfile: opts.file, stdin: ctx.stdin as AsyncIterable<Buffer> });
-  } catch (err) {
-    if (err instanceof BerthError && !/cannot be empty/.test(err.message)) throw new CliError(err.message);
-    throw err;
-  }
-  // An interrupted build removes its RUN containers and temporary context before exiting.
-  const onSignal = (sig: NodeJS.Signals) => {
-    void cleanupActiveRuns().finally(() => {
-      context.cleanup();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    });
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  // The context is loaded by the build session, so its temporary files live in the build's
+  // scratch space in the store, reclaimed even if this process is killed.
+  let contextError: unknown;
+  const loader = async (tempDir: (prefix: string) => string): Promise<BuildContext> => {
+    let context: BuildContext;
+    try {
+      context = await loadContext({ source: args[0]!, dockerfile: opts.file, stdin: ctx.stdin as AsyncIterable<Buffer>, tempDir });
+    } catch (err) {
+      contextError = err;
+      throw err;
+    }
     if (!quiet) {
       let size = 2048;
       if (context.root) {
+        const { DirIndex } = await import('../../build/dir-index.js');
         context.files = new DirIndex(context.root, context.ignore);
         size = context.files.tarSize;
       }
       // Docker's progress writer ends this line with \r\r\n when stdout is not a terminal.
       ctx.out.write(`Sending build context to Docker daemon  ${humanSize(size)}${ctx.out.isTTY ? '\n' : '\r\r\n'}`);
     }
+    return context;
+  };
+  // An interrupted build removes its RUN containers and scratch space before exiting.
+  const onSignal = (sig: NodeJS.Signals) => {
+    void (async () => {
+      try {
+        const { cleanupActiveRuns } = await import('../../engine/build-run.js');
+        await cleanupActiveRuns();
+        closeActiveSessions();
+      } finally {
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      }
+    })();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
     const lines: string[] = [];
     const out = (t: string) => {
       if (quiet) lines.push(t);
@@ -179,7 +189,7 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
     let built;
     try {
       built = await buildSession(ctx.engine(), {
-        context,
+        context: loader,
         tags: opts.tag ?? [],
         buildArgs: parseBuildArgs(opts.buildArg ?? []),
         target: opts.target,
@@ -198,6 +208,10 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
         out,
       });
     } catch (err) {
+      if (err === contextError) {
+        if (err instanceof BerthError && !/cannot be empty/.test(err.message)) throw new CliError(err.message);
+        throw err;
+      }
       // Like docker -q: the suppressed output goes to stderr when the build fails.
       if (quiet) for (const l of lines) ctx.out.error(l);
       await ctx.out.drain();
@@ -223,7 +237,6 @@ export async function runBuild(argv: string[], ctx: CliContext, name: string): P
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    context.cleanup();
   }
 }
 
