@@ -6,7 +6,7 @@ import { ShellLex, envFromList, expandInstruction, parse, parseInstruction, type
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
 
 /** Instructions `import --change` and `commit --change` accept (Docker's validCommitCommands). */
-export const CHANGE_INSTRUCTIONS = new Set(['cmd', 'entrypoint', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
+export const CHANGE_INSTRUCTIONS = new Set(['cmd', 'entrypoint', 'healthcheck', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
 
 const SIGNALS = new Set([
   'ABRT', 'ALRM', 'BUS', 'CHLD', 'CLD', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'IO', 'IOT', 'KILL', 'PIPE', 'POLL', 'PROF', 'PWR',
@@ -148,7 +148,7 @@ export function applyChanges(base: ContainerConfig, changes: readonly string[]):
   const instrs: (Instruction | FromInstruction)[] = [];
   for (const node of ast.children) {
     if (!CHANGE_INSTRUCTIONS.has(node.value.toLowerCase())) {
-      throw invalidArgument(`${node.value.toUpperCase()} is not a valid change command`);
+      throw invalidArgument(`${node.value} is not a valid change command`);
     }
     try {
       instrs.push(parseInstruction(node));

@@ -14,22 +14,18 @@ export class CliError extends Error {
   }
 }
 
-/** Usage errors print a hint line and exit 125 like Docker's flag errors. */
+/** A flag error, already formatted with the usage line and hint; exit 125 like Docker's. */
 export class UsageError extends CliError {
   constructor(
     message: string,
     readonly command: string,
     exitCode = 125,
-    readonly hint = true,
   ) {
     super(message, exitCode);
   }
 }
 
 export function describeError(err: unknown): { text: string; code: number } {
-  if (err instanceof UsageError && err.hint) {
-    return { text: `${err.message}\nSee 'berth ${err.command} --help'.`, code: err.exitCode };
-  }
   if (err instanceof CliError) return { text: err.message, code: err.exitCode };
   if (err instanceof BerthError) return { text: `Error response from daemon: ${err.message}`, code: 1 };
   const e = err as NodeJS.ErrnoException;

@@ -86,7 +86,80 @@ const ALIASES: Record<string, string> = {
   'container export': 'export',
 };
 
-const GROUPS = new Set(['image', 'system', 'container', 'builder', 'buildx']);
+/** Management commands: their description and subcommands, as `berth GROUP` lists them. */
+const GROUPS: Record<string, { description: string; commands: [string, string][] }> = {
+  image: {
+    description: 'Manage images',
+    commands: [
+      ['build', 'Build an image from a Dockerfile'],
+      ['history', 'Show the history of an image'],
+      ['import', 'Import the contents from a tarball to create a filesystem image'],
+      ['inspect', 'Display detailed information on one or more images'],
+      ['load', 'Load an image from a tar archive or STDIN'],
+      ['ls', 'List images'],
+      ['prune', 'Remove unused images'],
+      ['pull', 'Download an image from a registry'],
+      ['push', 'Upload an image to a registry'],
+      ['rm', 'Remove one or more images'],
+      ['save', 'Save one or more images to a tar archive (streamed to STDOUT by default)'],
+      ['tag', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'],
+    ],
+  },
+  container: {
+    description: 'Manage containers',
+    commands: [
+      ['commit', "Create a new image from a container's changes"],
+      ['create', 'Create a new container'],
+      ['diff', "Inspect changes to files or directories on a container's filesystem"],
+      ['exec', 'Execute a command in a running container'],
+      ['export', "Export a container's filesystem as a tar archive"],
+      ['inspect', 'Display detailed information on one or more containers'],
+      ['kill', 'Kill one or more running containers'],
+      ['logs', 'Fetch the logs of a container'],
+      ['ls', 'List containers'],
+      ['prune', 'Remove all stopped containers'],
+      ['rm', 'Remove one or more containers'],
+      ['run', 'Create and run a new container from an image'],
+      ['start', 'Start one or more stopped containers'],
+      ['stop', 'Stop one or more running containers'],
+      ['wait', 'Block until one or more containers stop, then print their exit codes'],
+    ],
+  },
+  system: {
+    description: 'Manage berth',
+    commands: [
+      ['check', 'Verify the store (every blob digest and reference)'],
+      ['df', 'Show berth disk usage'],
+      ['gc', 'Reclaim what interrupted work left behind'],
+      ['info', 'Display system-wide information'],
+      ['prune', 'Remove unused data'],
+    ],
+  },
+  builder: {
+    description: 'Manage builds',
+    commands: [
+      ['build', 'Build an image from a Dockerfile'],
+      ['prune', 'Remove build cache'],
+    ],
+  },
+  buildx: {
+    description: 'Docker Buildx compatible commands',
+    commands: [
+      ['build', 'Start a build'],
+      ['create', 'Create a new builder instance'],
+      ['ls', 'List builder instances'],
+      ['prune', 'Remove build cache'],
+      ['use', 'Set the current builder instance'],
+      ['version', 'Show buildx version information'],
+    ],
+  },
+};
+
+function groupUsage(group: string): string {
+  const g = GROUPS[group]!;
+  const rows = g.commands.map(([n, d]) => `  ${n.padEnd(11)} ${d}`);
+  return `Usage:  berth ${group} COMMAND\n\n${g.description}\n\nCommands:\n${rows.join('\n')}\n\nRun 'berth ${group} COMMAND --help' for more information on a command.\n`;
+}
 
 function usage(): string {
   return [
@@ -160,33 +233,52 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(usage());
       return 0;
     } else if (a.startsWith('-')) {
-      process.stderr.write(`unknown flag: ${a}\nSee 'berth --help'.\n`);
+      const flag = a.startsWith('--') ? `unknown flag: ${a.split('=')[0]}` : `unknown shorthand flag: '${a[1]}' in ${a}`;
+      process.stderr.write(`${flag}\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n`);
       return 125;
     } else break;
   }
   if (root === undefined && argv.includes('--root')) {
-    process.stderr.write(`flag needs an argument: --root\nSee 'berth --help'.\n`);
+    process.stderr.write(`flag needs an argument: --root\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n`);
     return 125;
   }
   const rest = argv.slice(i);
   if (rest.length === 0) {
-    process.stdout.write(usage());
+    process.stderr.write(usage());
     return 0;
   }
   let name = rest[0]!;
   let args = rest.slice(1);
-  if (GROUPS.has(name)) {
-    if (args.length === 0 || args[0]!.startsWith('-')) {
-      process.stdout.write(usage());
+  if (Object.hasOwn(GROUPS, name)) {
+    const sub = args[0];
+    // Without a subcommand the usage goes to stderr, as docker/cli does; asked for, to stdout.
+    if (sub === undefined) {
+      process.stderr.write(groupUsage(name));
       return 0;
     }
-    name = `${name} ${args[0]}`;
+    if (sub === '--help' || sub === '-h') {
+      if (sub === '-h') process.stderr.write('Flag shorthand -h has been deprecated, use --help\n');
+      process.stdout.write(groupUsage(name));
+      return 0;
+    }
+    if (sub.startsWith('-')) {
+      const flag = sub.startsWith('--') ? `unknown flag: ${sub.split('=')[0]}` : `unknown shorthand flag: '${sub[1]}' in ${sub}`;
+      process.stderr.write(`${flag}\n\nUsage:  berth ${name}\n\nRun 'berth ${name} --help' for more information\n`);
+      return 125;
+    }
+    if (!COMMANDS[`${name} ${sub}`] && !ALIASES[`${name} ${sub}`]) {
+      process.stderr.write(`berth: unknown command: berth ${name} ${sub}\n\nUsage:  berth ${name}\n\nRun 'berth ${name} --help' for more information\n`);
+      return 1;
+    }
+    name = `${name} ${sub}`;
     args = args.slice(1);
   }
+  // args.ts names the command as typed (an alias such as "image ls") in usage lines.
+  (globalThis as { berthInvokedAs?: string }).berthInvokedAs = name;
   name = ALIASES[name] ?? name;
   const loader = COMMANDS[name];
   if (!loader) {
-    process.stderr.write(`berth: '${name}' is not a berth command.\nSee 'berth --help'\n`);
+    process.stderr.write(`berth: unknown command: berth ${name}\n\nRun 'berth --help' for more information\n`);
     return 1;
   }
   // The context (and with it the engine and store modules) and the command's modules load

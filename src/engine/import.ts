@@ -25,6 +25,13 @@ export interface ImportOptions {
   progress?: ProgressFn;
 }
 
+/** What Go's archive/tar says where berth's reader gave the details (Docker's untar runs in a child: "exit status 1"). */
+function goTarError(err: Error | undefined): string {
+  const msg = err?.message ?? '';
+  if (msg.includes('unexpected EOF')) return 'unexpected EOF';
+  return 'archive/tar: invalid tar header';
+}
+
 /** Go's time.Now().UTC() in RFC 3339 with nanoseconds. */
 export function nowRfc3339Nano(): string {
   const ms = Date.now();
@@ -56,8 +63,10 @@ export async function importImage(engine: EngineCore, input: AsyncIterable<Buffe
         await analyzer.push(c);
       },
     });
-    const layer = await analyzer.finish();
-    if (!layer || layer.diffId !== blob.digest) throw invalidArgument('archive/tar: invalid tar header');
+    let layer = await analyzer.finish();
+    // An empty input is an empty layer to Docker (diff ID of no bytes), not an error.
+    if (!layer && current === 0) layer = { compression: 'none', diffId: blob.digest, tarSize: 0, size: 0 };
+    if (!layer || layer.diffId !== blob.digest) throw invalidArgument(`Error processing tar file(exit status 1): ${goTarError(analyzer.failure)}`);
 
     const msg = opts.message || `Imported from ${opts.source ?? '-'}`;
     const created = nowRfc3339Nano();

@@ -31,9 +31,15 @@ test('tag and its errors', async (t) => {
   assert.deepEqual([r.code, r.stderr], [1, fx('tag-missing', 'stderr')]);
   r = await s.berth('tag', 'lab/small:1');
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^"berth tag" requires exactly 2 arguments\.\nSee 'berth tag --help'\./);
+  assert.equal(
+    r.stderr,
+    "berth: 'berth tag' requires 2 arguments\n\nUsage:  berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\nRun 'berth tag --help' for more information\n",
+  );
   r = await s.berth('tag', '--bogus', 'a', 'b');
-  assert.deepEqual([r.code, r.stderr], [125, "unknown flag: --bogus\nSee 'berth tag --help'.\n"]);
+  assert.deepEqual(
+    [r.code, r.stderr],
+    [125, "unknown flag: --bogus\n\nUsage:  berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\nRun 'berth tag --help' for more information\n"],
+  );
 });
 
 test('images: default table, repository argument, filters, quiet, digests, no match', async (t) => {

@@ -14,11 +14,18 @@ test('create, start, stop, kill, wait, rm: states, exit codes and Docker message
   const id = ok(await s.berth('create', '--name', 'c1', 'busybox', 'sh', '-c', 'trap "exit 9" TERM; echo up; while :; do sleep 0.1; done')).trim();
   assert.equal((await s.berth('ps', '-a', '--format', '{{.Names}}|{{.State}}|{{.Status}}')).stdout, 'c1|created|Created\n');
   assert.equal((await s.berth('ps', '-q')).stdout, '');
+  // docker create passes the daemon's refusal through (exit 1); docker run adds the hint and 125.
   let r = await s.berth('create', '--name', 'c1', 'busybox', 'true');
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    `Error response from daemon: Conflict. The container name "/c1" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.\n`,
+  );
+  r = await s.berth('run', '--name', 'c1', 'busybox', 'true');
   assert.equal(r.code, 125);
   assert.equal(
     r.stderr,
-    `berth: Error response from daemon: Conflict. The container name "/c1" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.\n\nRun 'berth create --help' for more information\n`,
+    `berth: Error response from daemon: Conflict. The container name "/c1" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.\n\nRun 'berth run --help' for more information\n`,
   );
   r = await s.berth('create', '--name', 'bad name', 'busybox', 'true');
   assert.match(r.stderr, /Invalid container name \(bad name\), only \[a-zA-Z0-9\]\[a-zA-Z0-9_.-\] are allowed/);
@@ -160,7 +167,7 @@ test('inspect of a container: Docker\'s shape; inspect finds containers first; l
   assert.equal((await s.berth('inspect', '-f', '{{.ID}} {{.Name}} {{.State.Pid}}', 'insp')).stdout.split(' ')[0], id);
   assert.equal((await s.berth('container', 'inspect', '-f', '{{json .Config.Cmd}}', 'insp')).stdout, '["sh","-c","cat /data/in.txt; echo out > /data/out.txt; echo to-stderr >&2; touch /ro/x 2>/dev/null || echo ro; sleep 600"]\n');
   let r = await s.berth('inspect', '--type', 'container', 'busybox');
-  assert.deepEqual([r.code, r.stderr], [1, 'Error: No such container: busybox\n']);
+  assert.deepEqual([r.code, r.stderr], [1, 'Error response from daemon: No such container: busybox\n']);
   r = await s.berth('container', 'inspect', 'nope');
   assert.deepEqual([r.code, r.stderr], [1, 'Error response from daemon: No such container: nope\n']);
   r = await s.berth('inspect', 'nope');
@@ -213,7 +220,7 @@ test('exec: options, exit codes, errors', async (t) => {
   );
   r = await s.berth('exec', 'xx');
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^"berth exec" requires at least 2 arguments\./);
+  assert.match(r.stderr, /^berth: 'berth exec' requires at least 2 arguments\n\nUsage: {2}berth exec \[OPTIONS\] CONTAINER COMMAND \[ARG\.\.\.\]\n/);
   // a terminal without one of our own: the output comes through the pty
   r = await s.berth('exec', '-t', 'xx', 'sh', '-c', 'tty; echo two');
   assert.equal(r.stdout, '/dev/pts/0\r\ntwo\r\n');

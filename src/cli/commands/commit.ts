@@ -3,7 +3,7 @@ import { collect, parseArgs } from '../args.js';
 import { commitContainer } from '../../engine/commit.js';
 
 export default async function commit(argv: string[], ctx: CliContext, name = 'commit'): Promise<number> {
-  const { opts, args } = parseArgs<{ author?: string; change?: string[]; message?: string; pause?: string | boolean }>(
+  const { opts, args } = parseArgs<{ author?: string; change?: string[]; message?: string; pause?: boolean }>(
     {
       name,
       usage: `berth ${name} [OPTIONS] CONTAINER [REPOSITORY[:TAG]]`,
@@ -14,11 +14,11 @@ export default async function commit(argv: string[], ctx: CliContext, name = 'co
           .option('-a, --author <string>', 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")')
           .option('-c, --change <list>', 'Apply Dockerfile instruction to the created image', collect)
           .option('-m, --message <string>', 'Commit message')
-          .option('-p, --pause [bool]', 'Pause container during commit (default true)'),
+          .option('-p, --pause', 'Pause container during commit', true),
     },
     argv,
   );
-  const pause = !(opts.pause === 'false' || opts.pause === '0');
+  const pause = opts.pause !== false;
   const id = await commitContainer(ctx.engine(), args[0]!, {
     ref: args[1],
     author: opts.author,

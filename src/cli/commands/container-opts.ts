@@ -3,10 +3,9 @@
  * options, and the image-missing path (pull, as Docker's CLI does).
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { collect, parseArgs, type CommandSpec } from '../args.js';
-import { CliError, UsageError } from '../errors.js';
+import { collect, flagError, parseArgs, type CommandSpec, type FlagSet } from '../args.js';
+import { CliError } from '../errors.js';
 import { Output } from '../output.js';
 import type { ContainerCreateOptions, MountOption } from '../../engine/container-create.js';
 import { createContainer } from '../../engine/container-create.js';
@@ -42,7 +41,7 @@ export interface ContainerFlags {
   platform?: string;
   pull?: string;
   quiet?: boolean;
-  sigProxy?: string | boolean;
+  sigProxy?: boolean;
   init?: boolean;
   restart?: string;
   detachKeys?: string;
@@ -50,42 +49,7 @@ export interface ContainerFlags {
   logDriver?: string;
 }
 
-/** Flags that take a value (for splitting "[OPTIONS] IMAGE [COMMAND] [ARG...]"). */
-const VALUE_FLAGS = new Set([
-  '-a', '--attach', '--entrypoint', '-e', '--env', '--env-file', '--group-add', '-h', '--hostname', '--domainname', '-l', '--label',
-  '--label-file', '--mount', '--name', '--network', '--net', '-p', '--publish', '--stop-signal', '--stop-timeout', '--tmpfs',
-  '-u', '--user', '-v', '--volume', '-w', '--workdir', '--platform', '--pull', '--restart', '--detach-keys', '--cidfile',
-  '--log-driver', '--sig-proxy',
-]);
-const SHORT_VALUE = new Set([...VALUE_FLAGS].filter((f) => /^-[a-z]$/.test(f)).map((f) => f[1]!));
-
-/**
- * Splits argv where the image name starts (Docker's run/create stop parsing flags there, so the
- * command keeps its own flags).
- */
-export function splitAtImage(argv: string[]): { flags: string[]; rest: string[] } {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') return { flags: argv.slice(0, i), rest: argv.slice(i + 1) };
-    if (a.startsWith('--')) {
-      if (!a.includes('=') && VALUE_FLAGS.has(a) && a !== '--sig-proxy') i++;
-      continue;
-    }
-    if (a.startsWith('-') && a.length > 1) {
-      for (let j = 1; j < a.length; j++) {
-        if (SHORT_VALUE.has(a[j]!)) {
-          if (j === a.length - 1) i++;
-          break;
-        }
-      }
-      continue;
-    }
-    return { flags: argv.slice(0, i), rest: argv.slice(i) };
-  }
-  return { flags: argv, rest: [] };
-}
-
-export function containerOptions(c: Command, run: boolean): void {
+export function containerOptions(c: FlagSet, run: boolean): void {
   c.option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect)
     .option('--cidfile <string>', 'Write the container ID to the file')
     .option('--domainname <string>', 'Container NIS domain name')
@@ -120,7 +84,7 @@ export function containerOptions(c: Command, run: boolean): void {
   if (run) {
     c.option('-d, --detach', 'Run container in background and print container ID')
       .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
-      .option('--sig-proxy [bool]', 'Proxy received signals to the process (default true)');
+      .option('--sig-proxy', 'Proxy received signals to the process', true);
   }
 }
 
@@ -200,24 +164,25 @@ export interface ParsedContainerArgs {
 
 export function parseContainerArgs(argv: string[], run: boolean): ParsedContainerArgs {
   const name = run ? 'run' : 'create';
-  const { flags, rest } = splitAtImage(argv);
   const spec: CommandSpec = {
     name,
     usage: `berth ${name} [OPTIONS] IMAGE [COMMAND] [ARG...]`,
     description: run ? 'Create and run a new container from an image' : 'Create a new container',
-    args: { min: 0, max: 0 },
+    args: { min: 1, max: Infinity },
+    interspersed: false,
     options: (c) => containerOptions(c, run),
   };
-  const { opts } = parseArgs<ContainerFlags & Record<string, unknown>>(spec, flags);
-  if (rest.length === 0) {
-    throw new UsageError(
-      `"berth ${name}" requires at least 1 argument.\nSee 'berth ${name} --help'.\n\nUsage:  ${spec.usage}\n\n${spec.description}`,
-      name,
-      125,
-      false,
-    );
+  const { opts, args } = parseArgs<ContainerFlags & Record<string, unknown>>(spec, argv);
+  // pflag checks a --mount value as it reads it: a bad one is a flag error.
+  for (const m of opts.mount ?? []) {
+    try {
+      parseMountFlag(m);
+    } catch (err) {
+      if (err instanceof CliError && err.message.startsWith('invalid argument')) throw flagError(spec, err.message);
+      throw err;
+    }
   }
-  return { flags: opts, image: rest[0]!, cmd: rest.slice(1) };
+  return { flags: opts, image: args[0]!, cmd: args.slice(1) };
 }
 
 /** Builds the engine's create options from the flags (Docker's parse()). */

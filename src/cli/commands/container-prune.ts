@@ -1,6 +1,5 @@
 import type { CliContext } from '../context.js';
-import { collect, parseArgs } from '../args.js';
-import { CliError } from '../errors.js';
+import { collect, flagError, parseArgs } from '../args.js';
 import { confirm } from '../prompt.js';
 import { humanSize } from '../format/index.js';
 import { parseFilters } from '../../engine/filters.js';
@@ -24,7 +23,7 @@ export default async function containerPrune(argv: string[], ctx: CliContext): P
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    throw new CliError(`invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}\nSee 'berth container prune --help'.`, 125);
+    throw flagError({ name: 'container prune', usage: 'berth container prune [OPTIONS]' }, `invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}`);
   }
   if (!opts.force) {
     ctx.out.line('WARNING! This will remove all stopped containers.');

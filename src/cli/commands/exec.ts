@@ -1,39 +1,18 @@
 import type { CliContext } from '../context.js';
-import { collect, parseArgs } from '../args.js';
-import { CliError, UsageError } from '../errors.js';
+import { collect, parseArgs, type FlagSet } from '../args.js';
+import { CliError } from '../errors.js';
 import { execInContainer, ExecStartError } from '../../engine/exec.js';
 import { readKeyValueFile } from './container-opts.js';
 import { attachTerminal } from './container-attach.js';
 
-const VALUE = new Set(['--detach-keys', '-u', '--user', '-e', '--env', '--env-file', '-w', '--workdir']);
-
 export default async function exec(argv: string[], ctx: CliContext): Promise<number> {
-  // Flags stop at the container name; what follows is the command.
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      i++;
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') break;
-    if (a.startsWith('--')) {
-      if (!a.includes('=') && VALUE.has(a)) i++;
-      continue;
-    }
-    for (let j = 1; j < a.length; j++) {
-      if ('uew'.includes(a[j]!)) {
-        if (j === a.length - 1) i++;
-        break;
-      }
-    }
-  }
   const spec = {
     name: 'exec',
     usage: 'berth exec [OPTIONS] CONTAINER COMMAND [ARG...]',
     description: 'Execute a command in a running container',
-    args: { min: 0, max: 0 },
-    options: (c: import('commander').Command) =>
+    args: { min: 2, max: Infinity },
+    interspersed: false,
+    options: (c: FlagSet) =>
       c
         .option('-d, --detach', 'Detached mode: run command in the background')
         .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
@@ -45,19 +24,10 @@ export default async function exec(argv: string[], ctx: CliContext): Promise<num
         .option('-u, --user <string>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
         .option('-w, --workdir <string>', 'Working directory inside the container'),
   };
-  const { opts } = parseArgs<{ detach?: boolean; env?: string[]; envFile?: string[]; interactive?: boolean; tty?: boolean; user?: string; workdir?: string }>(
+  const { opts, args: rest } = parseArgs<{ detach?: boolean; env?: string[]; envFile?: string[]; interactive?: boolean; tty?: boolean; user?: string; workdir?: string }>(
     spec,
-    argv.slice(0, argv[i - 1] === '--' ? i - 1 : i),
+    argv,
   );
-  const rest = argv.slice(i);
-  if (rest.length < 2) {
-    throw new UsageError(
-      `"berth exec" requires at least 2 arguments.\nSee 'berth exec --help'.\n\nUsage:  ${spec.usage}\n\n${spec.description}`,
-      'exec',
-      1,
-      false,
-    );
-  }
   const env: string[] = [];
   for (const f of opts.envFile ?? []) env.push(...readKeyValueFile(f, true));
   for (const e of opts.env ?? []) env.push(e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e);

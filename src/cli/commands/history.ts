@@ -1,11 +1,11 @@
 import type { CliContext } from '../context.js';
-import { parseArgs } from '../args.js';
+import { FORMAT_HELP, parseArgs } from '../args.js';
 import { imageHistory } from '../../engine/history.js';
 import { renderFormatted, newHistoryFormat, historyHeaders, historyRow, historyRowType } from '../format/index.js';
 import { CliError } from '../errors.js';
 
 export default async function history(argv: string[], ctx: CliContext): Promise<number> {
-  const { opts, args } = parseArgs<{ human?: string; format?: string; trunc?: boolean; quiet?: boolean; platform?: string }>(
+  const { opts, args } = parseArgs<{ human?: boolean; format?: string; trunc?: boolean; quiet?: boolean; platform?: string }>(
     {
       name: 'history',
       usage: 'berth history [OPTIONS] IMAGE',
@@ -13,15 +13,15 @@ export default async function history(argv: string[], ctx: CliContext): Promise<
       args: { min: 1, max: 1 },
       options: (c) =>
         c
-          .option('--format <string>', 'Format output using a custom template')
-          .option('-H, --human [bool]', 'Print sizes and dates in human readable format', 'true')
+          .option('--format <string>', FORMAT_HELP)
+          .option('-H, --human', 'Print sizes and dates in human readable format', true)
           .option('--no-trunc', "Don't truncate output")
           .option('-q, --quiet', 'Only show image IDs')
           .option('--platform <string>', 'Show history for the given platform'),
     },
-    argv.map((a) => (/^-H=/.test(a) ? `--human=${a.slice(3)}` : a)),
+    argv,
   );
-  const human = !/^(false|0|f)$/i.test(String(opts.human ?? 'true'));
+  const human = opts.human !== false;
   const items = await imageHistory(ctx.engine(), args[0]!);
   const format = newHistoryFormat(opts.format ?? '', Boolean(opts.quiet), human);
   const now = Date.now();

@@ -1,10 +1,9 @@
 import type { CliContext } from '../context.js';
-import { parseArgs, collect } from '../args.js';
+import { collect, flagError, parseArgs } from '../args.js';
 import { pruneImages } from '../../engine/prune.js';
 import { parseFilters } from '../../engine/filters.js';
 import { confirm } from '../prompt.js';
 import { humanSize } from '../format/units.js';
-import { CliError } from '../errors.js';
 
 export default async function imagePrune(argv: string[], ctx: CliContext): Promise<number> {
   const { opts } = parseArgs<{ all?: boolean; force?: boolean; filter?: string[] }>(
@@ -25,7 +24,7 @@ export default async function imagePrune(argv: string[], ctx: CliContext): Promi
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    throw new CliError(`invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}\nSee 'berth image prune --help'.`, 125);
+    throw flagError({ name: 'image prune', usage: 'berth image prune [OPTIONS]' }, `invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}`);
   }
   if (opts.all) filters.set('dangling', ['false']);
   const warning = opts.all

@@ -21,7 +21,7 @@ const QUICK = {
 async function parse(argv: string[]): Promise<{ opts: ImagesOpts; args: string[] }> {
   const quick = quickArgs<ImagesOpts>(argv, QUICK);
   if (quick) return quick;
-  const { parseArgs, collect } = await import('../args.js');
+  const { parseArgs, collect, FORMAT_HELP } = await import('../args.js');
   return parseArgs<ImagesOpts>(
     {
       name: 'images',
@@ -33,7 +33,7 @@ async function parse(argv: string[]): Promise<{ opts: ImagesOpts; args: string[]
           .option('-a, --all', 'Show all images (default hides intermediate images)')
           .option('--digests', 'Show digests')
           .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect)
-          .option('--format <string>', 'Format output using a custom template')
+          .option('--format <string>', FORMAT_HELP)
           .option('--no-trunc', "Don't truncate output")
           .option('-q, --quiet', 'Only show image IDs'),
     },
@@ -47,8 +47,8 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    const { CliError } = await import('../errors.js');
-    throw new CliError(`invalid argument "${opts.filter?.at(-1)}" for "-f, --filter" flag: ${(err as Error).message}\nSee 'berth images --help'.`, 125);
+    const { flagError } = await import('../args.js');
+    throw flagError({ name: 'images', usage: 'berth images [OPTIONS] [REPOSITORY[:TAG]]' }, `invalid argument "${opts.filter?.at(-1)}" for "-f, --filter" flag: ${(err as Error).message}`);
   }
   if (args[0] !== undefined) filters.set('reference', [...(filters.get('reference') ?? []), args[0]]);
   const trunc = opts.trunc !== false;

@@ -1,15 +1,10 @@
 import type { CliContext } from '../context.js';
 import { parseArgs } from '../args.js';
 import { inspectImage } from '../../engine/inspect.js';
-import { renderInspect, marshal, goStruct, InspectFormatError } from '../format/index.js';
+import { renderInspect, marshal, InspectFormatError } from '../format/index.js';
+import { imageView } from './image-view.js';
 import { CliError } from '../errors.js';
-import { isKind } from '../../image/errors.js';
-
-/** The Go struct view templates see: the same fields, `Id` spelled `ID` as in Docker's types. */
-function goView(obj: Record<string, unknown>): unknown {
-  const { Id, ...rest } = obj;
-  return goStruct({ ID: Id, ...rest }, 'image.InspectResponse');
-}
+import { BerthError } from '../../image/errors.js';
 
 export default async function inspect(argv: string[], ctx: CliContext, imageOnly = false, only?: 'container'): Promise<number> {
   const containerOnly = only === 'container';
@@ -36,15 +31,28 @@ export default async function inspect(argv: string[], ctx: CliContext, imageOnly
     },
     argv,
   );
-  if (opts.type !== undefined && opts.type !== 'image' && opts.type !== 'container') {
-    throw new CliError(`"${opts.type}" is not a valid value for --type`);
+  const types = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
+  if (opts.type !== undefined && opts.type !== '' && !types.includes(opts.type)) {
+    throw new CliError(`unknown type: ${JSON.stringify(opts.type)}: must be one of "${types.join('", "')}"`);
   }
+  if (opts.type === '') opts.type = undefined;
   const engine = ctx.engine();
   const elements = [];
   const errors: string[] = [];
   const wantContainer = containerOnly || (!imageOnly && (opts.type === undefined || opts.type === 'container'));
-  const wantImage = imageOnly || (!containerOnly && opts.type !== 'container');
+  const wantImage = imageOnly || (!containerOnly && (opts.type === undefined || opts.type === 'image'));
+  // What the daemon says about objects berth does not have (networks, volumes, swarm objects).
+  const otherMissing: Record<string, (ref: string) => string> = {
+    volume: (ref) => `get ${ref}: no such volume`,
+    network: (ref) => `network ${ref} not found`,
+    plugin: (ref) => `plugin ${JSON.stringify(ref)} not found`,
+  };
   for (const ref of args) {
+    if (!wantContainer && !wantImage) {
+      const swarm = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+      errors.push(`Error response from daemon: ${otherMissing[opts.type!]?.(ref) ?? swarm}`);
+      continue;
+    }
     if (wantContainer) {
       const { lookupContainer } = await import('../../engine/containers.js');
       if (lookupContainer(engine.store, ref)) {
@@ -55,16 +63,18 @@ export default async function inspect(argv: string[], ctx: CliContext, imageOnly
         continue;
       }
       if (!wantImage) {
-        errors.push(containerOnly ? `Error response from daemon: No such container: ${ref}` : `Error: No such container: ${ref}`);
+        errors.push(`Error response from daemon: No such container: ${ref}`);
         continue;
       }
     }
     try {
       const obj = (await inspectImage(engine, ref)) as unknown as Record<string, unknown>;
-      elements.push({ value: goView(obj), raw: marshal(obj) });
+      if (opts.size) process.stderr.write('WARNING: --size ignored for image\n');
+      elements.push({ value: imageView(obj), raw: marshal(obj) });
     } catch (err) {
-      if (!isKind(err, 'not-found')) throw err;
-      errors.push(imageOnly || opts.type === 'image' ? `Error response from daemon: no such image: ${ref}: No such image: ${ref}` : `Error: No such object: ${ref}`);
+      if (!(err instanceof BerthError) || (err.kind !== 'not-found' && err.kind !== 'invalid-argument')) throw err;
+      // An invalid reference is "skippable" to docker inspect like a missing object.
+      errors.push(imageOnly || opts.type === 'image' ? `Error response from daemon: no such image: ${ref}: ${err.message}` : `Error: No such object: ${ref}`);
     }
   }
   let res;

@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { collect, parseArgs } from '../args.js';
+import { collect, flagError, parseArgs } from '../args.js';
 import { CliError } from '../errors.js';
 import { listContainers, type ContainerSummary } from '../../engine/container-list.js';
 import { parseFilters } from '../../engine/filters.js';
@@ -121,10 +121,10 @@ export default async function ps(argv: string[], ctx: CliContext, name = 'ps'): 
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    throw new CliError(`invalid argument "${opts.filter?.at(-1)}" for "-f, --filter" flag: ${(err as Error).message}\nSee 'berth ${name} --help'.`, 125);
+    throw flagError({ name, usage: `berth ${name} [OPTIONS]` }, `invalid argument "${opts.filter?.at(-1)}" for "-f, --filter" flag: ${(err as Error).message}`);
   }
   if (opts.last !== undefined && !/^-?\d+$/.test(opts.last)) {
-    throw new CliError(`invalid argument "${opts.last}" for "-n, --last" flag: strconv.ParseInt: parsing "${opts.last}": invalid syntax\nSee 'berth ${name} --help'.`, 125);
+    throw flagError({ name, usage: `berth ${name} [OPTIONS]` }, `invalid argument "${opts.last}" for "-n, --last" flag: strconv.ParseInt: parsing "${opts.last}": invalid syntax`);
   }
   let last = Number(opts.last ?? -1);
   if (opts.latest) last = 1;

@@ -39,7 +39,7 @@ export default async function run(argv: string[], ctx: CliContext): Promise<numb
   const sock = started.attach!;
   const term = attachTerminal(Boolean(opts.tty), Boolean(opts.attachStdin));
   // --sig-proxy (default true, and only without a terminal): signals go to the container.
-  const proxy = !opts.tty && f.sigProxy !== 'false' && f.sigProxy !== false;
+  const proxy = !opts.tty && f.sigProxy !== false;
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const forward = (sig: NodeJS.Signals) => {
     void killContainer(engine, id, sig).catch(() => undefined);

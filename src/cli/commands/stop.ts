@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { parseArgs } from '../args.js';
+import { flagError, parseArgs } from '../args.js';
 import { CliError } from '../errors.js';
 import { stopContainer } from '../../engine/containers.js';
 import { forEachContainer } from './container-each.js';
@@ -24,7 +24,7 @@ export default async function stop(argv: string[], ctx: CliContext, name = 'stop
   let timeout: number | undefined;
   if (t !== undefined) {
     timeout = Number(t);
-    if (!/^-?\d+$/.test(t)) throw new CliError(`invalid argument "${t}" for "-t, --timeout" flag: strconv.ParseInt: parsing "${t}": invalid syntax\nSee 'berth ${name} --help'.`, 125);
+    if (!/^-?\d+$/.test(t)) throw flagError({ name, usage: `berth ${name} [OPTIONS] CONTAINER [CONTAINER...]` }, `invalid argument "${t}" for "-t, --timeout" flag: strconv.ParseInt: parsing "${t}": invalid syntax`);
   }
   const engine = ctx.engine();
   return forEachContainer(ctx, args, (c) => stopContainer(engine, c, { timeout, signal: opts.signal }));

@@ -1,10 +1,9 @@
 import type { CliContext } from '../context.js';
-import { parseArgs, collect } from '../args.js';
+import { collect, flagError, parseArgs } from '../args.js';
 import { pruneImages } from '../../engine/prune.js';
 import { parseFilters } from '../../engine/filters.js';
 import { confirm } from '../prompt.js';
 import { humanSize } from '../format/index.js';
-import { CliError } from '../errors.js';
 import { BuildCache } from '../../engine/build-cache.js';
 
 export default async function systemPrune(argv: string[], ctx: CliContext): Promise<number> {
@@ -27,7 +26,7 @@ export default async function systemPrune(argv: string[], ctx: CliContext): Prom
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    throw new CliError(`invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}\nSee 'berth system prune --help'.`, 125);
+    throw flagError({ name: 'system prune', usage: 'berth system prune [OPTIONS]' }, `invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}`);
   }
   if (!opts.force) {
     ctx.out.line('WARNING! This will remove:');

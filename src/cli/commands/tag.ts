@@ -1,9 +1,8 @@
 import type { CliContext } from '../context.js';
 import { parseArgs } from '../args.js';
 import { tagImage } from '../../engine/tag.js';
-import { BerthError } from '../../image/errors.js';
 import { CliError } from '../errors.js';
-import { parseTagTarget } from '../../engine/refs.js';
+import { parseAnyReference, parseNormalizedNamed, tagReferenceErrorMessage } from '../../image/reference.js';
 
 export default async function tag(argv: string[], ctx: CliContext): Promise<number> {
   const { args } = parseArgs(
@@ -16,12 +15,19 @@ export default async function tag(argv: string[], ctx: CliContext): Promise<numb
     argv,
   );
   const [source, target] = args as [string, string];
+  // The checks docker's client makes before it asks the daemon (client.ImageTag).
   try {
-    parseTagTarget(target);
+    parseAnyReference(source);
   } catch (err) {
-    const msg = err instanceof BerthError || err instanceof Error ? err.message : String(err);
-    throw new CliError(`Error parsing reference: "${target}" is not a valid repository/tag: ${msg}`);
+    throw new CliError(tagReferenceErrorMessage(source, err as Error));
   }
+  let ref;
+  try {
+    ref = parseNormalizedNamed(target);
+  } catch (err) {
+    throw new CliError(tagReferenceErrorMessage(target, err as Error));
+  }
+  if (ref.digest !== undefined) throw new CliError('refusing to create a tag with a digest reference');
   tagImage(ctx.engine(), source, target);
   return 0;
 }
