@@ -37,6 +37,8 @@ export interface CommitOptions {
   changes?: string[];
   /** Pause the container while committing (default true, as Docker). */
   pause?: boolean;
+  /** The new image's config (the API's request body); unset fields come from the container's. */
+  config?: ContainerConfig;
 }
 
 /** ocispec.History as Go marshals it: created, created_by, author, comment, empty_layer. */
@@ -62,7 +64,7 @@ export async function commitContainer(engine: EngineCore, input: string, opts: C
   const parentConfig = JSON.parse((await store.content.readBuffer(parent.id)).toString('utf8')) as ImageConfig;
 
   const containerConfig = spec.Config as ContainerConfig;
-  const newConfig = applyChanges(containerConfig, opts.changes ?? []);
+  const newConfig = applyChanges(opts.config ?? containerConfig, opts.changes ?? []);
   mergeConfig(newConfig, containerConfig);
 
   const lease = store.lease('commit');

@@ -45,7 +45,8 @@ export async function inspectImage(engine: EngineCore, input: string): Promise<I
     RepoTags: tags.map((r) => familiarRef(r.repo, r.tag, null)).sort(),
     RepoDigests: digests.map((r) => familiarRef(r.repo, null, r.digest)).sort(),
     Parent: img.parent ?? '',
-    Comment: cfg.comment ?? '',
+    // Docker's daemon falls back to the last history entry's comment (what commit -m writes).
+    Comment: cfg.comment || (cfg.history?.length ? (cfg.history[cfg.history.length - 1]!.comment ?? '') : ''),
     Created: goTime(cfg.created),
     Container: cfg.container ?? '',
     ContainerConfig: fullContainerConfig(cfg.container_config),

@@ -37,7 +37,7 @@ test('the seed scenario with the docker CLI: run -d, exec, diff, commit, history
   assert.equal(cols(r.stdout), cols((await s.berth('history', 'lab/seed:1')).stdout));
   assert.match(r.stdout.split('\n')[1]!, new RegExp(`^${imageId.slice(7, 19)}\\s+.*\\s+sh -c echo started; sleep 600\\s+88B\\s+seed commit$`));
   r = await s.docker(['image', 'inspect', '-f', '{{.Author}}|{{.Comment}}|{{.Config.Cmd}}|{{len .RootFS.Layers}}', 'lab/seed:1']);
-  assert.equal(r.stdout, 'Jane Doe <jane@example.com>||[sh -c echo started; sleep 600]|2\n');
+  assert.equal(r.stdout, 'Jane Doe <jane@example.com>|seed commit|[sh -c echo started; sleep 600]|2\n');
   r = await s.docker(['run', '--rm', 'lab/seed:1', 'sh', '-c', 'cat /changed.txt /a/b/c; test -e /bin/true || echo gone']);
   assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'changed\nx\ngone\n', '']);
   assert.deepEqual((await s.docker(['ps', '-a', '--format', '{{.Names}}'])).stdout, 'seed\n');

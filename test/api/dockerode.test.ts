@@ -150,6 +150,20 @@ test('dockerode: build, create, attach, start, wait, logs, exec, changes, export
   const exInfo = await ex.inspect();
   assert.deepEqual([exInfo.Running, exInfo.ExitCode, exInfo.ProcessConfig.entrypoint], [false, 3, 'sh']);
   assert.deepEqual(await box.changes(), [{ Kind: 1, Path: '/f' }]);
+  // A commit whose body is the new image's config: its fields win, the rest come from the container.
+  const committed = (await box.commit({
+    _query: { container: box.id, repo: 'lab/sdk', tag: '1', comment: 'from the SDK', changes: 'ENV FROM_CHANGE=1' },
+    _body: { Cmd: ['cat', '/f'], Labels: { via: 'body' } },
+  })) as { Id: string };
+  const img = await docker.getImage('lab/sdk:1').inspect();
+  assert.equal(img.Id, committed.Id);
+  assert.deepEqual([img.Config.Cmd, img.Config.Labels, img.Comment], [['cat', '/f'], { via: 'body' }, 'from the SDK']);
+  assert.ok(img.Config.Env.includes('FROM_CHANGE=1'), String(img.Config.Env));
+  await assert.rejects(
+    box.commit({ _query: { container: box.id, repo: 'lab/sdk', tag: 'bad' }, _body: { Cmd: 'cat /f' } }),
+    (err: { statusCode: number }) => err.statusCode === 400,
+  );
+  await docker.getImage('lab/sdk:1').remove();
   const exported = await collect(await box.export());
   assert.ok(exported.length > 1 << 20);
   await box.kill();

@@ -28,7 +28,7 @@ test('seed scenario: run, change a file with exec, diff, commit with author and 
   assert.match(lines[1]!, new RegExp(`^${imageId.slice(7, 19)}\\s+AGO\\s+sh -c echo started; sleep 600\\s+88B\\s+seed commit$`));
   r = await s.berth('inspect', '-f', '{{.Author}}|{{.Parent}}|{{.Comment}}|{{.Config.Cmd}}|{{.ContainerConfig.Hostname}}|{{len .RootFS.Layers}}', 'lab/seed:1');
   const parent = (await s.berth('images', '-q', '--no-trunc', 'busybox')).stdout.trim();
-  assert.equal(r.stdout.trim(), `Jane Doe <jane@example.com>|${parent}||[sh -c echo started; sleep 600]|${(await s.berth('inspect', '-f', '{{.Config.Hostname}}', 'seed')).stdout.trim()}|2`);
+  assert.equal(r.stdout.trim(), `Jane Doe <jane@example.com>|${parent}|seed commit|[sh -c echo started; sleep 600]|${(await s.berth('inspect', '-f', '{{.Config.Hostname}}', 'seed')).stdout.trim()}|2`);
 
   r = await s.berth('run', '--rm', 'lab/seed:1', 'sh', '-c', 'cat /changed.txt /a/b/c; test -e /bin/true || echo gone');
   assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'changed\nx\ngone\n', '']);

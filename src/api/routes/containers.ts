@@ -27,6 +27,7 @@ import {
 import { containerChangesApi } from '../../engine/diff.js';
 import { exportContainer } from '../../engine/export.js';
 import { commitContainer } from '../../engine/commit.js';
+import type { ContainerConfig } from '../../image/types.js';
 import { execInContainer, ExecStartError } from '../../engine/exec.js';
 import { BerthError, conflict } from '../../image/errors.js';
 
@@ -416,9 +417,13 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
 
   r.post('/commit', async (call) => {
     const ct = call.header('content-type');
-    if (ct && (await call.bodyBytes()).length > 0 && ct.split(';')[0]!.trim() !== 'application/json') {
+    const raw = await call.bodyBytes();
+    if (ct && raw.length > 0 && ct.split(';')[0]!.trim() !== 'application/json') {
       throw badRequest(`unsupported Content-Type header (${ct}): must be 'application/json'`);
     }
+    // The body is the new image's container.Config (SDKs send it; the docker CLI sends none).
+    const body = raw.length > 0 ? ((await call.json<unknown>()) ?? null) : null;
+    if (body !== null) checkCommitConfig(body);
     const q = call.query;
     const id = await commitContainer(engine, q.get('container'), {
       ref: repoTag(q.get('repo'), q.get('tag')),
@@ -426,6 +431,7 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
       message: q.get('comment') || undefined,
       changes: q.all('changes'),
       pause: q.boolOr('pause', true),
+      config: body && Object.keys(body).length > 0 ? (body as ContainerConfig) : undefined,
     });
     call.sendJson(201, { Id: id });
   });
@@ -523,4 +529,27 @@ function uint32(call: Call, key: string, what: string): number {
   const v = call.query.get(key);
   if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw badRequest(`invalid resize ${what} ${JSON.stringify(v)}: invalid syntax`);
   return Number(v);
+}
+
+/** The shape checks Go's decoding of a container.Config makes, for the fields a commit uses. */
+function checkCommitConfig(body: unknown): asserts body is ContainerConfig {
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('json: cannot unmarshal into Go value of type container.Config');
+  const b = body as Record<string, unknown>;
+  for (const k of ['Cmd', 'Entrypoint', 'Env', 'OnBuild', 'Shell']) {
+    const v = b[k];
+    if (v !== undefined && v !== null && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+      throw badRequest(`json: cannot unmarshal ${typeof v} into Go struct field Config.${k} of type []string`);
+    }
+  }
+  for (const k of ['User', 'WorkingDir', 'StopSignal', 'Hostname', 'Domainname', 'Image']) {
+    if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') {
+      throw badRequest(`json: cannot unmarshal ${typeof b[k]} into Go struct field Config.${k} of type string`);
+    }
+  }
+  for (const k of ['Labels', 'ExposedPorts', 'Volumes']) {
+    const v = b[k];
+    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) {
+      throw badRequest(`json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go struct field Config.${k} of type map`);
+    }
+  }
 }
