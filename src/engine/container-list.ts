@@ -98,12 +98,12 @@ function regexMatch(pattern: string, s: string): boolean {
 export function listContainers(engine: EngineCore, opts: ListOptions = {}): ContainerSummary[] {
   const store = engine.store;
   const filters = opts.filters ?? new Map<string, string[]>();
-  for (const k of filters.keys()) if (!ACCEPTED.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+  for (const k of filters.keys()) if (!ACCEPTED.includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
   for (const s of filters.get('status') ?? []) {
-    if (!STATUSES.includes(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
+    if (!STATUSES.includes(s)) throw invalidArgument(`Invalid filter 'status=${s}'`);
   }
   const exited = (filters.get('exited') ?? []).map((v) => {
-    if (!/^-?\d+$/.test(v)) throw invalidArgument(`invalid filter 'exited=${v}'`);
+    if (!/^-?\d+$/.test(v)) throw invalidArgument(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
     return Number(v);
   });
   reconcileAll(store);

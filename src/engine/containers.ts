@@ -541,7 +541,7 @@ export async function removeContainerOp(engine: EngineCore, input: string, opts:
 /** `container prune`: removes stopped containers; returns their IDs and the space freed. */
 export function pruneContainers(engine: EngineCore, filters: Map<string, string[]> = new Map()): { ContainersDeleted: string[] | null; SpaceReclaimed: number } {
   const store = engine.store;
-  for (const name of filters.keys()) if (name !== 'until' && name !== 'label' && name !== 'label!') throw invalidArgument(`invalid filter '${name}'`);
+  for (const name of filters.keys()) if (name !== 'until' && name !== 'label' && name !== 'label!') throw invalidArgument(`Invalid filter '${name}'`);
   reconcileAll(store);
   const rows = store.db.prepare("SELECT * FROM containers WHERE state IN ('created', 'exited', 'dead') ORDER BY created DESC").all() as ContainerRow[];
   const until = filters.get('until')?.map((v) => parseUntil(v));

@@ -18,7 +18,7 @@ export function parseFilters(items: readonly string[]): Filters {
 
 export function validateFilters(f: Filters, accepted: readonly string[]): void {
   for (const name of f.keys()) {
-    if (!accepted.includes(name)) throw invalidArgument(`invalid filter '${name}'`);
+    if (!accepted.includes(name)) throw invalidArgument(`Invalid filter '${name}'`);
   }
 }
 

@@ -412,7 +412,7 @@ export function compileListQuery(
   if (dangling) {
     if (dangling.every((v) => v.toLowerCase() === 'true' || v === '1')) danglingOnly = true;
     else if (!dangling.every((v) => v.toLowerCase() === 'false' || v === '0')) {
-      throw invalidArgument(`invalid filter 'dangling=${dangling[0]}'`);
+      throw invalidArgument(`Invalid filter 'dangling=[${dangling.join(' ')}]'`);
     }
   }
   if (needsReferenceGrammar(filters) && !grammar) throw new Error('compileListQuery: before, since and reference filters need the reference grammar');

@@ -18,7 +18,7 @@ export function pruneImages(engine: EngineCore, filters: Filters = new Map()): P
   const d = filters.get('dangling');
   if (d) {
     if (d.every((v) => v === 'false' || v === '0')) danglingOnly = false;
-    else if (!d.every((v) => v === 'true' || v === '1')) throw invalidArgument(`invalid filter 'dangling=${d[0]}'`);
+    else if (!d.every((v) => v === 'true' || v === '1')) throw invalidArgument(`Invalid filter 'dangling=${d[0]}'`);
   }
   let until = Infinity;
   for (const v of filters.get('until') ?? []) until = Math.min(until, parseTimestamp(v));

@@ -98,7 +98,7 @@ test('images: every listing form prints as the berth CLI prints it', { skip }, a
   for (const v of variants) await same(s, v, { sortRows: true });
   assert.deepEqual(outcome(await s.docker(['images', 'does/not-exist'])), fx('images-nomatch'));
   const bad = await s.docker(['images', '--filter', 'bogus=1']);
-  assert.deepEqual([bad.code, bad.stderr], [1, "Error response from daemon: invalid filter 'bogus'\n"]);
+  assert.deepEqual([bad.code, bad.stderr], [1, "Error response from daemon: Invalid filter 'bogus'\n"]);
 });
 
 test('tag, inspect, history and their errors', { skip }, async (t) => {

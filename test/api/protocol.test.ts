@@ -61,7 +61,7 @@ test('errors: unknown endpoints, bad requests, missing objects, as JSON messages
   await expect('GET', '/v1.41/nope/at/all', 404, 'page not found');
   await expect('PUT', '/images/json', 404, 'page not found');
   await expect('GET', '/images/json?filters=notjson', 400, 'invalid filter');
-  await expect('GET', '/images/json?filters=%7B%22bogus%22%3A%7B%22x%22%3Atrue%7D%7D', 400, "invalid filter 'bogus'");
+  await expect('GET', '/images/json?filters=%7B%22bogus%22%3A%7B%22x%22%3Atrue%7D%7D', 400, "Invalid filter 'bogus'");
   await expect('GET', '/images/nope:1/json', 404, 'no such image: nope:1: No such image: nope:1');
   await expect('GET', '/images/nope:1/history', 404, 'No such image: nope:1');
   await expect('DELETE', '/images/nope:1', 404, 'No such image: nope:1');

@@ -81,7 +81,7 @@ test('images: default table, repository argument, filters, quiet, digests, no ma
   r = await s.berth('images', '--no-trunc', '--format', '{{.ID}}', 'lab/other');
   assert.equal(r.stdout, 'sha256:27b9b19224119532042b3e705019069449ad71e45b43d3876df8e0a0cedb9a16\n');
   r = await s.berth('images', '--filter', 'bogus=1');
-  assert.deepEqual([r.code, r.stderr], [1, "Error response from daemon: invalid filter 'bogus'\n"]);
+  assert.deepEqual([r.code, r.stderr], [1, "Error response from daemon: Invalid filter 'bogus'\n"]);
   r = await s.berth('images', '--filter', 'nonsense');
   assert.equal(r.code, 125);
   assert.match(r.stderr, /^invalid argument "nonsense" for "-f, --filter" flag: bad format of filter \(expected name=value\)/);

@@ -108,7 +108,7 @@ test('ps: default table, -a, -q, --no-trunc, -n/-l, -s, filters, --format json',
   assert.deepEqual(await f('before=fresh'), ['runner', 'exited3'], 'before=fresh');
   assert.deepEqual(await f('since=exited3'), ['fresh', 'runner'], 'since=exited3');
   r = await s.berth('ps', '-f', 'bogus=1');
-  assert.deepEqual([r.code, r.stderr], [1, "Error response from daemon: invalid filter 'bogus'\n"]);
+  assert.deepEqual([r.code, r.stderr], [1, "Error response from daemon: Invalid filter 'bogus'\n"]);
   r = await s.berth('ps', '-a', '-s', '--format', '{{.Names}} {{.Size}}', '-f', 'name=exited3');
   assert.match(r.stdout, /^exited3 6B \(virtual \d+(\.\d+)?MB\)\n$/);
   r = await s.berth('ps', '--format', 'json');

@@ -38,8 +38,9 @@ export default async function systemPrune(argv: string[], ctx: CliContext): Prom
   }
   // Stopped containers go first, so the images they used can go with this prune.
   const { pruneContainers } = await import('../../engine/containers.js');
-  const containerFilters = new Map([...filters].filter(([k]) => k === 'until' || k === 'label' || k === 'label!'));
-  const containers = pruneContainers(ctx.engine(), containerFilters);
+  // The whole filter set goes to each prune, as Docker's CLI does: one the container prune does
+  // not accept fails the command before anything is removed.
+  const containers = pruneContainers(ctx.engine(), filters);
   if (containers.ContainersDeleted?.length) ctx.out.line(`Deleted Containers:\n${containers.ContainersDeleted.join('\n')}\n`);
   if (opts.all) filters.set('dangling', ['false']);
   const report = pruneImages(ctx.engine(), filters);
