@@ -88,7 +88,10 @@ export class BuildCache {
     });
   }
 
-  /** Drops cache rows (all, or those unused since `before`) and collects what only they kept. */
+  /**
+   * Drops cache rows and cache mount directories (all, or those unused since `before`) and
+   * collects what only they kept.
+   */
   prune(opts: { before?: number } = {}): { entries: number; reclaimed: number } {
     const res = this.store.tx(() => {
       const rows = this.store.db
@@ -103,7 +106,9 @@ export class BuildCache {
       return { entries: rows.length, reclaimed: collected.layerBytes };
     });
     this.store.gc.sweep();
-    return res;
+    // RUN cache mounts are build cache too (Docker lists them as exec.cachemount records).
+    const mounts = this.store.cacheMounts.prune({ before: opts.before });
+    return { entries: res.entries + mounts.instances, reclaimed: res.reclaimed + mounts.bytes };
   }
 
   /** File digests by path, checked against the file's metadata; writes are batched. */
