@@ -1111,9 +1111,12 @@ export class Builder {
     const parsed = JSON.parse(raw.toString('utf8')) as ImageConfig;
     const winner = this.store.tx(() => {
       // A concurrent build that recorded this step first wins; ours then leaves no layer rows.
+      // With --no-cache the step's new result is the one wanted (Docker builds and caches it),
+      // so it takes the key's place instead.
       const first = this.cache.recorded(key);
-      if (first) return first;
+      if (first && !this.opts.noCache) return first;
       this.cache.putLayers(layers);
+      if (first) return this.cache.replace(key, id, layers, createdBy.slice(0, 200));
       return this.cache.record(key, id, layers, createdBy.slice(0, 200));
     });
     let result: ImageState = { id, config: parsed, layers };
