@@ -73,6 +73,20 @@ export class BuildCache {
     return this.store.db.prepare('SELECT image_id FROM build_cache WHERE key = ?').pluck().get(key) as Digest;
   }
 
+  /**
+   * Records a step's result in place of the one recorded for its key (a --no-cache rebuild),
+   * collecting what only the old one kept. Joins the caller's transaction.
+   */
+  replace(key: string, imageId: Digest, layers: NewLayer[], description: string): Digest {
+    const old = this.store.db.prepare('SELECT image_id, top_layer FROM build_cache WHERE key = ?').get(key) as
+      | { image_id: Digest; top_layer: Digest | null }
+      | undefined;
+    this.store.db.prepare('DELETE FROM build_cache WHERE key = ?').run(key);
+    const id = this.record(key, imageId, layers, description);
+    if (old && old.image_id !== imageId) this.store.gc.collect({ layers: old.top_layer ? [old.top_layer] : [], blobs: [old.image_id] });
+    return id;
+  }
+
   /** The image recorded for a key, if any. Joins the caller's transaction. */
   recorded(key: string): Digest | undefined {
     return this.store.db.prepare('SELECT image_id FROM build_cache WHERE key = ?').pluck().get(key) as Digest | undefined;
@@ -88,7 +102,10 @@ export class BuildCache {
     });
   }
 
-  /** Drops cache rows (all, or those unused since `before`) and collects what only they kept. */
+  /**
+   * Drops cache rows and cache mount directories (all, or those unused since `before`) and
+   * collects what only they kept.
+   */
   prune(opts: { before?: number } = {}): { entries: number; reclaimed: number } {
     const res = this.store.tx(() => {
       const rows = this.store.db
@@ -103,7 +120,9 @@ export class BuildCache {
       return { entries: rows.length, reclaimed: collected.layerBytes };
     });
     this.store.gc.sweep();
-    return res;
+    // RUN cache mounts are build cache too (Docker lists them as exec.cachemount records).
+    const mounts = this.store.cacheMounts.prune({ before: opts.before });
+    return { entries: res.entries + mounts.instances, reclaimed: res.reclaimed + mounts.bytes };
   }
 
   /** File digests by path, checked against the file's metadata; writes are batched. */

@@ -16,13 +16,13 @@ import { BerthError, invalidArgument, unavailable } from '../image/errors.js';
 import { Snapshots } from '../runtime/snapshots.js';
 import { ContainerFs } from '../runtime/container-fs.js';
 import { buildSpec, type BindMount, type TmpfsMount } from '../runtime/spec.js';
-import { Runc, runDirFor } from '../runtime/runc.js';
+import { Runc } from '../runtime/runc.js';
 import { startRuntimeProcess } from '../runtime/process.js';
 import { resolveUser } from '../runtime/user.js';
 import { mkdirAllIn } from '../runtime/rootfs.js';
 import { cgroupMode } from '../runtime/detect.js';
 import { mountOverlay } from '../runtime/mount.js';
-import { CacheMounts, type CacheSeed, type CacheSharing, type HeldCache } from './build-cache-mounts.js';
+import type { CacheSeed, CacheSharing, HeldCache } from '../store/cache-mounts.js';
 
 export interface RunMountSpec {
   type: 'bind' | 'cache' | 'tmpfs' | 'secret';
@@ -239,19 +239,12 @@ function writableView(source: string, dir: string, overlay: boolean): string {
       // Some lower file systems (overlay itself on older kernels) refuse: copy instead.
     }
   }
+  // A single file (or a directory overlay refused): a copy, thrown away with the step.
+  mkdirSync(dir, { recursive: true });
   const copy = join(dir, 'copy');
   const r = spawnSync('cp', ['-a', '--', source, copy], { encoding: 'utf8' });
   if (r.status !== 0) throw new BerthError('internal', `cannot prepare the read-write bind mount of ${source}: ${r.stderr.trim()}`);
   return copy;
-}
-
-let cacheMounts: CacheMounts | undefined;
-
-/** The store's cache mounts (on this machine's run directory for the store). */
-export function cacheMountsFor(store: Store): CacheMounts {
-  const base = join(runDirFor(store.paths.root), 'build-cache-mounts');
-  if (cacheMounts?.base !== base) cacheMounts = new CacheMounts(base);
-  return cacheMounts;
 }
 
 /** Runs one RUN step's command in a container made of the image's snapshots. */
@@ -295,7 +288,7 @@ export async function runStep(req: RunStepRequest): Promise<RunStepResult> {
         const source = m.readOnly ? m.source : writableView(m.source, join(dir, `rw-${views++}`), snaps.kind === 'overlay');
         binds.push({ source, destination: m.target, readonly: m.readOnly });
       } else if (m.type === 'cache' && m.cache) {
-        const h = await cacheMountsFor(store).acquire(m.cache);
+        const h = await store.cacheMounts.acquire(m.cache);
         held.push(h);
         binds.push({ source: h.dir, destination: m.target, readonly: m.readOnly });
       } else if (m.type === 'tmpfs') {

@@ -12,7 +12,7 @@ import { imageEvent } from './events.js';
 import { pullImage } from './pull.js';
 import { nowRfc3339Nano } from './import.js';
 import { checkEmulation, runStep, type RunMountSpec } from './build-run.js';
-import type { CacheSeed } from './build-cache-mounts.js';
+import type { CacheSeed } from '../store/cache-mounts.js';
 import { goContainerConfig } from '../transport/v1-id.js';
 import { LayerAnalyzer } from '../transport/layer-analysis.js';
 import { goMarshal } from '../image/gojson.js';
@@ -890,7 +890,9 @@ export class Builder {
       // A relative target is below the working directory, as BuildKit resolves it.
       const target = m.target.startsWith('/') ? m.target : posix.join('/', workdir, m.target);
       if (goClean(target) === '/') throw invalidArgument(`invalid mount target "${m.target}"`);
-      return { ...m, target };
+      // A cache's default id is the target as written (BuildKit cleans it, relative or not).
+      const cacheId = m.type === 'cache' && !m.cacheId ? goClean(m.target) : m.cacheId;
+      return { ...m, target, cacheId };
     });
     const mountKey: unknown[] = [];
     const caches = new Map<number, { key: string; seed: CacheSeed }>();
@@ -1109,9 +1111,12 @@ export class Builder {
     const parsed = JSON.parse(raw.toString('utf8')) as ImageConfig;
     const winner = this.store.tx(() => {
       // A concurrent build that recorded this step first wins; ours then leaves no layer rows.
+      // With --no-cache the step's new result is the one wanted (Docker builds and caches it),
+      // so it takes the key's place instead.
       const first = this.cache.recorded(key);
-      if (first) return first;
+      if (first && !this.opts.noCache) return first;
       this.cache.putLayers(layers);
+      if (first) return this.cache.replace(key, id, layers, createdBy.slice(0, 200));
       return this.cache.record(key, id, layers, createdBy.slice(0, 200));
     });
     let result: ImageState = { id, config: parsed, layers };

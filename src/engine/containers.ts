@@ -24,7 +24,7 @@ import {
   type ContainerRow,
 } from '../runtime/container-store.js';
 import { containerFs, containerPaths, removeContainer } from '../runtime/container-files.js';
-import { Runc } from '../runtime/runc.js';
+import { Runc, trackChild } from '../runtime/runc.js';
 import { Snapshots } from '../runtime/snapshots.js';
 import { hostInfo, type SnapshotterKind } from '../runtime/detect.js';
 import { resolveUser } from '../runtime/user.js';
@@ -233,11 +233,13 @@ export async function startContainer(engine: EngineCore, input: string, opts: { 
   const paths = containerPaths(store, id);
   mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
   const logFd = openSync(join(paths.dir, 'monitor.log'), 'a', 0o600);
-  const child = spawn(process.execPath, [monitorScript, store.paths.root, id, ...(opts.attach ? ['--attach'] : [])], {
-    detached: true,
-    cwd: '/',
-    stdio: ['ignore', 'ignore', logFd, 'pipe'],
-  });
+  const child = trackChild(
+    spawn(process.execPath, [monitorScript, store.paths.root, id, ...(opts.attach ? ['--attach'] : [])], {
+      detached: true,
+      cwd: '/',
+      stdio: ['ignore', 'ignore', logFd, 'pipe'],
+    }),
+  );
   closeSync(logFd);
   child.on('error', () => undefined);
   const status = child.stdio[3] as Readable;

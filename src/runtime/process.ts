@@ -13,7 +13,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ReadStream as TtyReadStream, WriteStream as TtyWriteStream } from 'node:tty';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeNative } from './native.js';
-import { finished, runtimeMessage, RuntimeError, type Runc } from './runc.js';
+import { finished, holdPid, runtimeMessage, RuntimeError, waitedPids, type Runc } from './runc.js';
 
 export interface ProcessIo {
   /** Stdin: a pipe the caller writes to (true), or /dev/null. */
@@ -49,16 +49,21 @@ export class RuntimeProcess {
   /** Polls until the process (our child once reparented) exits; 128+n when killed by signal n. */
   async wait(intervalMs = 25): Promise<ExitStatus> {
     const n = runtimeNative();
-    while (!this.status) {
-      const r = n.waitpid(this.pid);
-      if (r !== null) {
-        if ('code' in r) this.status = { code: r.code };
-        else if ('signal' in r) this.status = { code: 128 + r.signal, signal: r.signal };
-        else this.status = { code: 255 };
-        break;
+    const release = holdPid(this.pid);
+    try {
+      while (!this.status) {
+        const r = n.waitpid(this.pid);
+        if (r !== null) {
+          if ('code' in r) this.status = { code: r.code };
+          else if ('signal' in r) this.status = { code: 128 + r.signal, signal: r.signal };
+          else this.status = { code: 255 };
+          break;
+        }
+        n.reapOthers(waitedPids());
+        await sleep(intervalMs);
       }
-      n.reapOthers([this.pid]);
-      await sleep(intervalMs);
+    } finally {
+      release();
     }
     return this.status;
   }

@@ -28,6 +28,34 @@ export function runDirFor(storeRoot: string): string {
   return join(base, h);
 }
 
+/**
+ * Children this process waits for itself: runtime commands it spawned (node's child_process
+ * reaps them) and container processes being waited for. The subreaper's reaping of orphans must
+ * leave these alone, or a concurrent wait loses its exit status (or node never sees the exit).
+ */
+const ownChildren = new Set<number>();
+
+/** Marks a child as waited for by someone in this process until it has exited. */
+export function trackChild(child: ChildProcess): ChildProcess {
+  const pid = child.pid;
+  if (pid !== undefined) {
+    ownChildren.add(pid);
+    child.once('exit', () => ownChildren.delete(pid));
+  }
+  return child;
+}
+
+/** Marks a pid as waited for (until the returned function is called). */
+export function holdPid(pid: number): () => void {
+  ownChildren.add(pid);
+  return () => ownChildren.delete(pid);
+}
+
+/** The pids reaping of orphans must not touch. */
+export function waitedPids(): number[] {
+  return [...ownChildren];
+}
+
 export class RuntimeError extends BerthError {
   constructor(
     readonly op: string,
@@ -59,7 +87,7 @@ export class Runc {
 
   /** Starts a runtime command; the caller waits for it with `finished()`. */
   spawn(args: string[], opts: { logFile?: string; stdio: StdioOptions; cwd?: string }): ChildProcess {
-    return spawn(this.rt.path, [...this.base(opts.logFile), ...args], { stdio: opts.stdio, cwd: opts.cwd });
+    return trackChild(spawn(this.rt.path, [...this.base(opts.logFile), ...args], { stdio: opts.stdio, cwd: opts.cwd }));
   }
 
   /** Runs a command to completion; throws RuntimeError with the runtime's message on failure. */

@@ -17,6 +17,8 @@ export interface StorePaths {
   snapshots: string;
   containers: string;
   tmp: string;
+  /** RUN --mount=type=cache directories and their index. */
+  cacheMounts: string;
 }
 
 export function storePaths(root: string): StorePaths {
@@ -28,5 +30,6 @@ export function storePaths(root: string): StorePaths {
     snapshots: join(root, 'snapshots'),
     containers: join(root, 'containers'),
     tmp: join(root, 'tmp'),
+    cacheMounts: join(root, 'cache-mounts'),
   };
 }

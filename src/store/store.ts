@@ -6,6 +6,7 @@ import { Leases, type Lease } from './leases.js';
 import { GarbageCollector } from './gc.js';
 import { Metadata } from './metadata.js';
 import { ScratchSpace } from './scratch.js';
+import { CacheMounts } from './cache-mounts.js';
 import type { Digest } from '../image/digest.js';
 import { chainIds } from '../image/digest.js';
 import type { ImageConfig } from '../image/types.js';
@@ -46,6 +47,7 @@ export class Store {
   private _gc: GarbageCollector | undefined;
   private _meta: Metadata | undefined;
   private _scratch: ScratchSpace | undefined;
+  private _cacheMounts: CacheMounts | undefined;
 
   private constructor(root: string, db: DB) {
     this.paths = storePaths(root);
@@ -69,6 +71,11 @@ export class Store {
     return (this._scratch ??= new ScratchSpace(this.paths.tmp));
   }
 
+  /** RUN --mount=type=cache directories, kept across builds until pruned. */
+  get cacheMounts(): CacheMounts {
+    return (this._cacheMounts ??= new CacheMounts(this.paths.cacheMounts));
+  }
+
   get meta(): Metadata {
     return (this._meta ??= new Metadata(this.db));
   }
@@ -85,6 +92,7 @@ export class Store {
   }
 
   close(): void {
+    this._cacheMounts?.close();
     if (this.db.open) this.db.close();
   }
 

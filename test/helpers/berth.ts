@@ -16,6 +16,8 @@ export interface RunOptions {
   cwd?: string;
   /** Return raw stdout bytes too. */
   raw?: boolean;
+  /** Ends the command after this long (SIGTERM, then SIGKILL 5 s later); it then fails with code 124. */
+  timeoutMs?: number;
 }
 
 /** Runs the real berth CLI as a separate process against a given store root. */
@@ -35,12 +37,24 @@ export function runBerth(root: string, args: string[], opts: RunOptions = {}): P
     if (opts.input === undefined) child.stdin.end();
     else if (typeof opts.input === 'string' || Buffer.isBuffer(opts.input)) child.stdin.end(opts.input);
     else opts.input.pipe(child.stdin);
+    let timedOut = false;
+    let killer: NodeJS.Timeout | undefined;
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          }, opts.timeoutMs);
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(killer);
       const o = Buffer.concat(out);
       resolve({
-        code: code ?? (signal ? 128 : 1),
+        code: timedOut ? 124 : (code ?? (signal ? 128 : 1)),
         stdout: o.toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8') + (timedOut ? `\n[test] berth ${args.join(' ')} did not finish within ${opts.timeoutMs} ms\n` : ''),
         out: o,
       });
     });
