@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as Crypto from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync, type ReadStream } from 'node:fs';
-import { open, rename, unlink, readFile } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
@@ -10,6 +10,10 @@ import { fsyncDirAsync } from './durable.js';
 import type { StorePaths } from './paths.js';
 import { corrupt, notFound, BerthError } from '../image/errors.js';
 import { digestHex, type Digest } from '../image/digest.js';
+
+// Loaded on first use: listing and removing images never need it.
+let fsPromises: typeof FsPromises | undefined;
+const fsp = (): typeof FsPromises => (fsPromises ??= createRequire(import.meta.url)('node:fs/promises') as typeof FsPromises);
 
 // node:crypto is required on first use: loading it costs milliseconds that commands which hash
 // nothing (images, rmi) need not pay.
@@ -92,7 +96,7 @@ export class ContentStore {
 
   async readBuffer(digest: Digest): Promise<Buffer> {
     try {
-      return await readFile(this.path(digest));
+      return await fsp().readFile(this.path(digest));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`blob ${digest} not found in the store`);
       throw err;
@@ -110,7 +114,7 @@ export class ContentStore {
     let size = 0;
     let fh;
     try {
-      fh = await open(tmp, 'wx', 0o644);
+      fh = await fsp().open(tmp, 'wx', 0o644);
     } catch (err) {
       throw ioError(err, 'cannot write to the store');
     }
@@ -161,7 +165,7 @@ export class ContentStore {
     } catch (err) {
       throw ioError(err, 'cannot write to the store');
     } finally {
-      if (!ok) await unlink(tmp).catch(() => undefined);
+      if (!ok) await fsp().unlink(tmp).catch(() => undefined);
     }
   }
 
@@ -169,7 +173,7 @@ export class ContentStore {
     writeTx(this.db, () => lease.attach('blob', digest));
     const dest = this.path(digest);
     mkdirSync(this.paths.blobs, { recursive: true });
-    await rename(tmp, dest);
+    await fsp().rename(tmp, dest);
     await fsyncDirAsync(this.paths.blobs);
     writeTx(this.db, () => {
       this.insertRow.run(digest, size, Date.now());

@@ -1,5 +1,9 @@
 import { closeSync, fsyncSync, openSync, constants } from 'node:fs';
-import { open as openAsync } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type * as FsPromises from 'node:fs/promises';
+
+let fsPromises: typeof FsPromises | undefined;
+const fsp = (): typeof FsPromises => (fsPromises ??= createRequire(import.meta.url)('node:fs/promises') as typeof FsPromises);
 
 /** fsync a directory so that entries created, renamed or removed in it survive power loss. */
 export function fsyncDir(dir: string): void {
@@ -12,7 +16,7 @@ export function fsyncDir(dir: string): void {
 }
 
 export async function fsyncDirAsync(dir: string): Promise<void> {
-  const fh = await openAsync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  const fh = await fsp().open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await fh.sync();
   } finally {
