@@ -166,6 +166,41 @@ test('build RUN: an interrupted build leaves no container, mount or temporary di
   assert.equal((await s.berth('system', 'check')).code, 0);
 });
 
+test('build RUN: a build killed with SIGKILL leaves only what the next GC reclaims: its RUN process, mounts and scratch space', { skip }, async (t) => {
+  const s = await buildStore();
+  t.after(s.cleanup);
+  const { spawn, execFileSync } = await import('node:child_process');
+  const { berthBin } = await import('../helpers/paths.js');
+  const marker = `berth-killed-build-${process.pid}-${Date.now()}`;
+  const dir = s.ctx('sigkill', { Dockerfile: `FROM busybox:local\nRUN sleep 600 && echo ${marker}\n` });
+  const child = spawn(process.execPath, [berthBin, '--root', s.root, 'build', dir]);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the RUN step did not start: ${out}`)), 60_000);
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (/Running in/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  const running = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(marker));
+  // Left behind by the dead process: the step's scratch space (and the RUN still running in it).
+  assert.notDeepEqual(scratchLeft(s.root), []);
+  assert.notDeepEqual(running(), [], 'the RUN step outlives the killed build until the collector runs');
+  const gc = await s.berth('system', 'gc');
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.deepEqual(scratchLeft(s.root), [], 'the collector removes the scratch space of a dead build');
+  assert.deepEqual(mountsUnder(s.root), []);
+  for (let i = 0; i < 50 && running().length; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(running(), [], 'the RUN step of the dead build is killed');
+  assert.equal((await s.berth('system', 'check')).code, 0);
+});
+
 test('build RUN: --add-host and --network=none', { skip }, async (t) => {
   const s = await buildStore();
   t.after(s.cleanup);
