@@ -27,6 +27,8 @@ interface FlagDef {
   description: string;
   accumulate?: Accumulate;
   defaultValue?: unknown;
+  /** Accepted but left out of --help (deprecated flags, as docker/cli marks them). */
+  hidden?: boolean;
 }
 
 /**
@@ -51,6 +53,13 @@ export class FlagSet {
     if (bool && typeof def.defaultValue === 'string') def.defaultValue = def.defaultValue === 'true';
     if (negated) def.defaultValue = true;
     this.flags.push(def);
+    return this;
+  }
+
+  /** Leaves the named flag out of --help. */
+  hide(name: string): this {
+    const f = this.flags.find((x) => x.name === name);
+    if (f) f.hidden = true;
     return this;
   }
 }
@@ -236,18 +245,19 @@ function helpText(spec: CommandSpec, set: FlagSet): string {
 }
 
 function flagUsages(flags: FlagDef[], cols: number): string {
-  const sorted = [...flags].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = flags.filter((f) => !f.hidden).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const lines = sorted.map((f) => {
     let line = f.short ? `  -${f.short}, --${f.name}` : `      --${f.name}`;
     if (f.valueName) line += ` ${f.valueName}`;
     let usage = f.description;
     const d = f.defaultValue;
     if (!f.negated && d !== undefined && d !== false && d !== '' && !(Array.isArray(d) && d.length === 0)) {
-      usage += typeof d === 'string' ? ` (default ${goQuote(d)})` : ` (default ${String(d)})`;
+      usage += typeof d === 'string' && f.valueName !== 'int' ? ` (default ${goQuote(d)})` : ` (default ${String(d)})`;
     }
     return { line, usage };
   });
-  const maxlen = Math.max(...lines.map((l) => l.line.length));
+  // pflag measures each line with the NUL it puts between flag and usage, hence the + 1.
+  const maxlen = Math.max(...lines.map((l) => l.line.length + 1));
   return lines.map((l) => `${l.line} ${' '.repeat(maxlen - l.line.length)} ${wrap(maxlen + 2, cols, l.usage)}\n`).join('');
 }
 

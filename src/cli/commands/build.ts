@@ -42,6 +42,7 @@ export function buildOptions(c: FlagSet): void {
     .option('--build-arg <list>', 'Set build-time variables', collect)
     .option('--target <string>', 'Set the target build stage to build.')
     .option('--label <list>', 'Set metadata for an image', collect)
+    .option('--disable-content-trust', 'Skip image verification', true)
     .option('--no-cache', 'Do not use cache when building the image')
     .option('--pull', 'Always attempt to pull a newer version of the image')
     .option('--iidfile <string>', 'Write the image ID to the file')

@@ -1,7 +1,7 @@
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { CliContext } from '../context.js';
-import { parseArgs } from '../args.js';
+import { INSPECT_FORMAT_HELP, parseArgs } from '../args.js';
 import { CliError } from '../errors.js';
 import { bytesSize, goStruct, parseDockerFormat } from '../format/index.js';
 import { containerCounts } from '../../engine/containers.js';
@@ -26,7 +26,7 @@ export default async function info(argv: string[], ctx: CliContext): Promise<num
       usage: 'berth info [OPTIONS]',
       description: 'Display system-wide information',
       args: { min: 0, max: 0 },
-      options: (c) => c.option('-f, --format <string>', 'Format output using a custom template'),
+      options: (c) => c.option('-f, --format <string>', INSPECT_FORMAT_HELP),
     },
     argv,
   );

@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { parseArgs } from '../args.js';
+import { INSPECT_FORMAT_HELP, parseArgs } from '../args.js';
 import { inspectImage } from '../../engine/inspect.js';
 import { renderInspect, marshal, InspectFormatError } from '../format/index.js';
 import { imageView } from './image-view.js';
@@ -24,9 +24,9 @@ export default async function inspect(argv: string[], ctx: CliContext, imageOnly
           : 'Return low-level information on objects',
       args: { min: 1, max: Infinity },
       options: (c) => {
-        c.option('-f, --format <string>', 'Format output using a custom template');
+        c.option('-f, --format <string>', INSPECT_FORMAT_HELP);
         if (containerOnly) c.option('-s, --size', 'Display total file sizes');
-        else if (!imageOnly) c.option('--type <string>', 'Return JSON for specified type').option('-s, --size', 'Display total file sizes if the type is container');
+        else if (!imageOnly) c.option('--type <string>', 'Only inspect objects of the given type').option('-s, --size', 'Display total file sizes if the type is container');
       },
     },
     argv,

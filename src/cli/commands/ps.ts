@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { collect, flagError, parseArgs } from '../args.js';
+import { collect, flagError, FORMAT_HELP, parseArgs } from '../args.js';
 import { CliError } from '../errors.js';
 import { listContainers, type ContainerSummary } from '../../engine/container-list.js';
 import { parseFilters } from '../../engine/filters.js';
@@ -108,7 +108,7 @@ export default async function ps(argv: string[], ctx: CliContext, name = 'ps'): 
         c
           .option('-a, --all', 'Show all containers (default shows just running)')
           .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect)
-          .option('--format <string>', 'Format output using a custom template')
+          .option('--format <string>', FORMAT_HELP)
           .option('-n, --last <int>', 'Show n last created containers (includes all states)', '-1')
           .option('-l, --latest', 'Show the latest created container (includes all states)')
           .option('--no-trunc', "Don't truncate output")

@@ -69,6 +69,8 @@ export default async function pull(argv: string[], ctx: CliContext): Promise<num
       options: (c) =>
         c
           .option('-a, --all-tags', 'Download all tagged images in the repository')
+          // Accepted as Docker accepts it when content trust is off (its default); berth has no notary.
+          .option('--disable-content-trust', 'Skip image verification', true)
           .option('--platform <string>', 'Set platform if server is multi-platform capable', process.env.DOCKER_DEFAULT_PLATFORM || undefined)
           .option('-q, --quiet', 'Suppress verbose output'),
     },

@@ -13,7 +13,7 @@ export default async function push(argv: string[], ctx: CliContext): Promise<num
       description: 'Upload an image to a registry',
       args: { min: 1, max: 1 },
       options: (c) =>
-        c.option('-a, --all-tags', 'Push all tags of an image to the repository').option('-q, --quiet', 'Suppress verbose output'),
+        c.option('-a, --all-tags', 'Push all tags of an image to the repository').option('--disable-content-trust', 'Skip image signing', true).option('-q, --quiet', 'Suppress verbose output'),
     },
     argv,
   );

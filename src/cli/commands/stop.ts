@@ -15,7 +15,8 @@ export default async function stop(argv: string[], ctx: CliContext, name = 'stop
         c
           .option('-s, --signal <string>', 'Signal to send to the container')
           .option('-t, --timeout <int>', 'Seconds to wait before killing the container')
-          .option('--time <int>', 'Seconds to wait before killing the container (deprecated: use --timeout)'),
+          .option('--time <int>', 'Seconds to wait before killing the container (deprecated: use --timeout)')
+          .hide('time'),
     },
     argv,
   );

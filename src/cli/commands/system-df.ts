@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { parseArgs } from '../args.js';
+import { FORMAT_HELP, parseArgs } from '../args.js';
 import { diskUsage } from '../../engine/df.js';
 import { renderFormatted, humanSize, imageRow, imageRowType, imageHeaders } from '../format/index.js';
 import { imageRefCells } from '../image-rows.js';
@@ -19,7 +19,7 @@ export default async function systemDf(argv: string[], ctx: CliContext): Promise
       usage: 'berth system df [OPTIONS]',
       description: 'Show berth disk usage',
       args: { min: 0, max: 0 },
-      options: (c) => c.option('--format <string>', 'Format output using a custom template').option('-v, --verbose', 'Show detailed information on space usage'),
+      options: (c) => c.option('--format <string>', FORMAT_HELP).option('-v, --verbose', 'Show detailed information on space usage'),
     },
     argv,
   );
