@@ -2,13 +2,14 @@ import type { EngineCore } from './engine.js';
 import type { ImageSummary } from './types.js';
 import { listImages } from './list.js';
 import { listContainers, type ContainerSummary } from './container-list.js';
+import { buildCacheUsage, type CacheRecord } from './build-cache-usage.js';
 
 export interface DiskUsage {
   LayersSize: number;
   Images: ImageSummary[];
   Containers: ContainerSummary[];
   Volumes: unknown[];
-  BuildCache: unknown[];
+  BuildCache: CacheRecord[];
 }
 
 /** Per image, the size of its layers that other images use too (Docker's SharedSize). */
@@ -45,11 +46,12 @@ export function diskUsage(engine: EngineCore): DiskUsage {
         img.SharedSize = shared.get(img.Id) ?? 0;
         img.Containers = users.get(img.Id) ?? 0;
       }
-      return { LayersSize: layersSize, Images: images, Containers: [] as ContainerSummary[], Volumes: [], BuildCache: [] };
+      return { LayersSize: layersSize, Images: images, Containers: [] as ContainerSummary[], Volumes: [], BuildCache: [] as CacheRecord[] };
     })
     .deferred();
   // Outside the read transaction: sizing containers walks their directories.
   const du = result;
   du.Containers = listContainers(engine, { all: true, size: true });
+  du.BuildCache = buildCacheUsage(store);
   return du;
 }

@@ -194,6 +194,24 @@ export class CacheMounts {
     return { instances: gone.length, bytes };
   }
 
+  /** Every instance with its size and whether a live build holds it (for `system df`). */
+  usage(): { id: string; key: string; lastUsed: number; bytes: number; inUse: boolean }[] {
+    if (!existsSync(join(this.base, 'index.db'))) return [];
+    const db = this.open();
+    const rows = db.prepare('SELECT key, n, last_used FROM instances ORDER BY rowid').all() as { key: string; n: number; last_used: number }[];
+    const holders = db.prepare('SELECT key, n, pid, start FROM holders').all() as { key: string; n: number; pid: number; start: string }[];
+    const live = holders.filter((h) => isProcessAlive(h.pid, h.start));
+    return rows
+      .filter((r) => existsSync(this.dirOf(r.key, r.n)))
+      .map((r) => ({
+        id: `${hashOf(r.key)}${r.n.toString(16)}`,
+        key: r.key,
+        lastUsed: r.last_used,
+        bytes: sizeOf(this.dirOf(r.key, r.n)),
+        inUse: live.some((h) => h.key === r.key && h.n === r.n),
+      }));
+  }
+
   close(): void {
     this.db?.close();
     this.db = undefined;

@@ -1,7 +1,8 @@
 import type { CliContext } from '../context.js';
 import { FORMAT_HELP, parseArgs } from '../args.js';
 import { diskUsage } from '../../engine/df.js';
-import { renderFormatted, humanSize, imageRow, imageRowType, imageHeaders } from '../format/index.js';
+import { buildCacheTotals } from '../../engine/build-cache-usage.js';
+import { renderFormatted, humanSize, humanDuration, imageRow, imageRowType, imageHeaders } from '../format/index.js';
 import { imageRefCells } from '../image-rows.js';
 import { CliError } from '../errors.js';
 
@@ -24,6 +25,7 @@ export default async function systemDf(argv: string[], ctx: CliContext): Promise
     argv,
   );
   const du = diskUsage(ctx.engine());
+  const cache = buildCacheTotals(du.BuildCache);
   const active = du.Images.filter((i) => i.Containers > 0);
   const used = active.reduce((n, i) => n + (i.Size - i.SharedSize), 0);
   const containersSize = du.Containers.reduce((n, c) => n + (c.SizeRw ?? 0), 0);
@@ -57,8 +59,25 @@ export default async function systemDf(argv: string[], ctx: CliContext): Promise
       );
       ctx.out.line('\nLocal Volumes space usage:\n');
       ctx.out.line('VOLUME NAME   LINKS     SIZE');
-      ctx.out.line('\nBuild cache usage: 0B\n');
-      ctx.out.line('CACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED');
+      ctx.out.line(`\nBuild cache usage: ${humanSize(cache.size)}\n`);
+      // buildCacheSort: least recently used first.
+      const records = [...du.BuildCache].sort((a, b) => Date.parse(a.LastUsedAt ?? '') - Date.parse(b.LastUsedAt ?? ''));
+      ctx.out.write(
+        renderFormatted({
+          format: 'table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}',
+          headers: { ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', CreatedSince: 'CREATED', LastUsedSince: 'LAST USED', UsageCount: 'USAGE', Shared: 'SHARED' },
+          rows: records.map((r) => ({
+            ID: r.ID.slice(0, 12) + (r.InUse ? '*' : ''),
+            CacheType: r.Type,
+            Size: humanSize(r.Size),
+            CreatedSince: `${humanDuration(now - Date.parse(r.CreatedAt))} ago`,
+            LastUsedSince: r.LastUsedAt ? `${humanDuration(now - Date.parse(r.LastUsedAt))} ago` : '',
+            UsageCount: String(r.UsageCount),
+            Shared: String(r.Shared),
+          })),
+          rowType: '*formatter.buildCacheContext',
+        }),
+      );
       return 0;
     }
     const rows = [
@@ -71,7 +90,8 @@ export default async function systemDf(argv: string[], ctx: CliContext): Promise
         Reclaimable: reclaimable(containersSize, containersActiveSize),
       },
       { Type: 'Local Volumes', TotalCount: '0', Active: '0', Size: humanSize(0), Reclaimable: reclaimable(0, 0) },
-      { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: humanSize(0), Reclaimable: reclaimable(0, 0) },
+      // Docker prints no percentage for the build cache.
+      { Type: 'Build Cache', TotalCount: String(cache.count), Active: String(cache.active), Size: humanSize(cache.size), Reclaimable: humanSize(cache.reclaimable) },
     ];
     const format = !opts.format || opts.format === 'table' ? DEFAULT : opts.format;
     ctx.out.write(
