@@ -2,7 +2,7 @@ import type { CliContext } from '../context.js';
 import { FORMAT_HELP, parseArgs } from '../args.js';
 import { diskUsage } from '../../engine/df.js';
 import { buildCacheTotals } from '../../engine/build-cache-usage.js';
-import { renderFormatted, humanSize, humanDuration, imageRow, imageRowType, imageHeaders } from '../format/index.js';
+import { renderFormatted, humanSize, humanSizeWithPrecision, humanDuration, imageRow, imageRowType, imageHeaders } from '../format/index.js';
 import { imageRefCells } from '../image-rows.js';
 import { CliError } from '../errors.js';
 
@@ -69,7 +69,8 @@ export default async function systemDf(argv: string[], ctx: CliContext): Promise
           rows: records.map((r) => ({
             ID: r.ID.slice(0, 12) + (r.InUse ? '*' : ''),
             CacheType: r.Type,
-            Size: humanSize(r.Size),
+            // buildCacheContext.Size: three significant digits, as the images table.
+            Size: humanSizeWithPrecision(r.Size, 3),
             CreatedSince: `${humanDuration(now - Date.parse(r.CreatedAt))} ago`,
             LastUsedSince: r.LastUsedAt ? `${humanDuration(now - Date.parse(r.LastUsedAt))} ago` : '',
             UsageCount: String(r.UsageCount),
