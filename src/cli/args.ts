@@ -89,6 +89,15 @@ export function flagError(spec: Pick<CommandSpec, 'name' | 'usage'>, message: st
   return new UsageError(`${message}\n\nUsage:  ${usage}\n\nRun '${path} --help' for more information`, spec.name);
 }
 
+/**
+ * The flag error for a bad -f/--filter value: pflag checks each value as it reads it, so the
+ * first bad one is named (a filter without '=' is the only kind parseFilters refuses).
+ */
+export function filterFlagError(spec: Pick<CommandSpec, 'name' | 'usage'>, items: readonly string[], label: string, err: unknown): UsageError {
+  const bad = items.find((i) => !i.includes('=')) ?? items.at(-1);
+  return flagError(spec, `invalid argument "${bad}" for "${label}" flag: ${(err as Error).message}`);
+}
+
 /** docker/cli's positional-argument validators (cli/required.go), word for word. */
 function argCountError(spec: CommandSpec, n: number): CliError | undefined {
   const a = spec.args ?? { min: 0, max: Infinity };

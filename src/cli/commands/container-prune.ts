@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { collect, flagError, parseArgs } from '../args.js';
+import { collect, filterFlagError, parseArgs } from '../args.js';
 import { confirm } from '../prompt.js';
 import { humanSize } from '../format/index.js';
 import { parseFilters } from '../../engine/filters.js';
@@ -23,7 +23,7 @@ export default async function containerPrune(argv: string[], ctx: CliContext): P
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    throw flagError({ name: 'container prune', usage: 'berth container prune [OPTIONS]' }, `invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}`);
+    throw filterFlagError({ name: 'container prune', usage: 'berth container prune [OPTIONS]' }, opts.filter ?? [], '--filter', err);
   }
   if (!opts.force) {
     ctx.out.line('WARNING! This will remove all stopped containers.');

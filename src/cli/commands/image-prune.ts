@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { collect, flagError, parseArgs } from '../args.js';
+import { collect, filterFlagError, parseArgs } from '../args.js';
 import { pruneImages } from '../../engine/prune.js';
 import { parseFilters } from '../../engine/filters.js';
 import { confirm } from '../prompt.js';
@@ -24,7 +24,7 @@ export default async function imagePrune(argv: string[], ctx: CliContext): Promi
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    throw flagError({ name: 'image prune', usage: 'berth image prune [OPTIONS]' }, `invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}`);
+    throw filterFlagError({ name: 'image prune', usage: 'berth image prune [OPTIONS]' }, opts.filter ?? [], '--filter', err);
   }
   if (opts.all) filters.set('dangling', ['false']);
   const warning = opts.all

@@ -47,8 +47,8 @@ export default async function images(argv: string[], ctx: CliContext): Promise<n
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    const { flagError } = await import('../args.js');
-    throw flagError({ name: 'images', usage: 'berth images [OPTIONS] [REPOSITORY[:TAG]]' }, `invalid argument "${opts.filter?.at(-1)}" for "-f, --filter" flag: ${(err as Error).message}`);
+    const { filterFlagError } = await import('../args.js');
+    throw filterFlagError({ name: 'images', usage: 'berth images [OPTIONS] [REPOSITORY[:TAG]]' }, opts.filter ?? [], '-f, --filter', err);
   }
   if (args[0] !== undefined) filters.set('reference', [...(filters.get('reference') ?? []), args[0]]);
   const trunc = opts.trunc !== false;

@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { collect, flagError, FORMAT_HELP, parseArgs } from '../args.js';
+import { collect, filterFlagError, flagError, FORMAT_HELP, parseArgs } from '../args.js';
 import { CliError } from '../errors.js';
 import { listContainers, type ContainerSummary } from '../../engine/container-list.js';
 import { parseFilters } from '../../engine/filters.js';
@@ -121,7 +121,7 @@ export default async function ps(argv: string[], ctx: CliContext, name = 'ps'): 
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    throw flagError({ name, usage: `berth ${name} [OPTIONS]` }, `invalid argument "${opts.filter?.at(-1)}" for "-f, --filter" flag: ${(err as Error).message}`);
+    throw filterFlagError({ name, usage: `berth ${name} [OPTIONS]` }, opts.filter ?? [], '-f, --filter', err);
   }
   if (opts.last !== undefined && !/^-?\d+$/.test(opts.last)) {
     throw flagError({ name, usage: `berth ${name} [OPTIONS]` }, `invalid argument "${opts.last}" for "-n, --last" flag: strconv.ParseInt: parsing "${opts.last}": invalid syntax`);

@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { collect, flagError, parseArgs } from '../args.js';
+import { collect, filterFlagError, parseArgs } from '../args.js';
 import { pruneImages } from '../../engine/prune.js';
 import { parseFilters } from '../../engine/filters.js';
 import { confirm } from '../prompt.js';
@@ -26,7 +26,7 @@ export default async function systemPrune(argv: string[], ctx: CliContext): Prom
   try {
     filters = parseFilters(opts.filter ?? []);
   } catch (err) {
-    throw flagError({ name: 'system prune', usage: 'berth system prune [OPTIONS]' }, `invalid argument "${opts.filter?.at(-1)}" for "--filter" flag: ${(err as Error).message}`);
+    throw filterFlagError({ name: 'system prune', usage: 'berth system prune [OPTIONS]' }, opts.filter ?? [], '--filter', err);
   }
   if (!opts.force) {
     ctx.out.line('WARNING! This will remove:');
