@@ -1,11 +1,7 @@
-import { createRequire } from 'node:module';
 import type * as Crypto from 'node:crypto';
 import { invalidArgument } from './errors.js';
+import { nodeCrypto } from './lazy-builtins.js';
 
-// node:crypto is required on first use: loading it costs milliseconds that commands which hash
-// nothing (images, rmi) need not pay.
-let cryptoModule: typeof Crypto | undefined;
-const nodeCrypto = (): typeof Crypto => (cryptoModule ??= createRequire(import.meta.url)('node:crypto') as typeof Crypto);
 const createHash = (algorithm: string): Crypto.Hash => nodeCrypto().createHash(algorithm);
 
 /** A content digest in its canonical string form, `sha256:<64 hex>`. */

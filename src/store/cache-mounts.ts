@@ -7,14 +7,13 @@
 // killed build are simply ignored. Contents are best-effort, as BuildKit's are: nothing in them
 // is ever part of an image.
 
-import type * as ChildProcess from 'node:child_process';
-import type * as Crypto from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { isProcessAlive, selfStartTime } from './process-identity.js';
 import { BerthError } from '../image/errors.js';
+import { nodeChildProcess, nodeCrypto } from '../image/lazy-builtins.js';
 
 export type CacheSharing = 'shared' | 'private' | 'locked';
 
@@ -50,11 +49,7 @@ interface Holder {
 
 const POLL_MS = 100;
 
-// Loaded on first use: the store module (and so every command) imports this one.
-const lazy = createRequire(import.meta.url);
-const crypto = () => lazy('node:crypto') as typeof Crypto;
-
-const hashOf = (key: string) => crypto().createHash('sha256').update(key).digest('hex').slice(0, 32);
+const hashOf = (key: string) => nodeCrypto().createHash('sha256').update(key).digest('hex').slice(0, 32);
 
 export class CacheMounts {
   private db: BetterSqlite3.Database | undefined;
@@ -95,7 +90,7 @@ export class CacheMounts {
 
   private tryAcquire(req: CacheMountRequest): HeldCache | undefined {
     const db = this.open();
-    const token = crypto().randomBytes(12).toString('hex');
+    const token = nodeCrypto().randomBytes(12).toString('hex');
     const taken = db
       .transaction((): { n: number; fresh: boolean } | undefined => {
         const holders = db.prepare('SELECT token, n, use, pid, start FROM holders WHERE key = ?').all(req.key) as Holder[];
@@ -122,7 +117,7 @@ export class CacheMounts {
         }
         const fresh = pick === undefined;
         // Never a number used before: prune may still be removing an old instance's directory.
-        const n = pick ?? crypto().randomInt(2 ** 47);
+        const n = pick ?? nodeCrypto().randomInt(2 ** 47);
         if (fresh) db.prepare('INSERT INTO instances (key, n, last_used) VALUES (?, ?, ?)').run(req.key, n, Date.now());
         else db.prepare('UPDATE instances SET last_used = ? WHERE key = ? AND n = ?').run(Date.now(), req.key, n);
         const use = fresh ? Use.Seeding : req.sharing === 'shared' ? Use.Shared : Use.Exclusive;
@@ -246,7 +241,7 @@ function seed(dir: string, s: CacheSeed): void {
     chownSync(tmp, s.uid, s.gid);
     chmodSync(tmp, s.mode);
   } else {
-    const r = (lazy('node:child_process') as typeof ChildProcess).spawnSync('cp', ['-a', '--', s.path, tmp], { encoding: 'utf8' });
+    const r = nodeChildProcess().spawnSync('cp', ['-a', '--', s.path, tmp], { encoding: 'utf8' });
     if (r.status !== 0) {
       rmSync(tmp, { recursive: true, force: true });
       throw new BerthError('internal', `cannot prepare the cache mount from ${s.path}: ${r.stderr.trim()}`);

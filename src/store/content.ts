@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module';
 import type * as Crypto from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync, type ReadStream } from 'node:fs';
-import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
@@ -10,15 +8,8 @@ import { fsyncDirAsync } from './durable.js';
 import type { StorePaths } from './paths.js';
 import { corrupt, notFound, BerthError } from '../image/errors.js';
 import { digestHex, type Digest } from '../image/digest.js';
+import { nodeCrypto, nodeFsPromises as fsp } from '../image/lazy-builtins.js';
 
-// Loaded on first use: listing and removing images never need it.
-let fsPromises: typeof FsPromises | undefined;
-const fsp = (): typeof FsPromises => (fsPromises ??= createRequire(import.meta.url)('node:fs/promises') as typeof FsPromises);
-
-// node:crypto is required on first use: loading it costs milliseconds that commands which hash
-// nothing (images, rmi) need not pay.
-let cryptoModule: typeof Crypto | undefined;
-const nodeCrypto = (): typeof Crypto => (cryptoModule ??= createRequire(import.meta.url)('node:crypto') as typeof Crypto);
 const createHash = (algorithm: string): Crypto.Hash => nodeCrypto().createHash(algorithm);
 const randomBytes = (size: number): Buffer => nodeCrypto().randomBytes(size);
 

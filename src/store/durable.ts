@@ -1,9 +1,5 @@
 import { closeSync, fsyncSync, openSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
-import type * as FsPromises from 'node:fs/promises';
-
-let fsPromises: typeof FsPromises | undefined;
-const fsp = (): typeof FsPromises => (fsPromises ??= createRequire(import.meta.url)('node:fs/promises') as typeof FsPromises);
+import { nodeFsPromises as fsp } from '../image/lazy-builtins.js';
 
 /** fsync a directory so that entries created, renamed or removed in it survive power loss. */
 export function fsyncDir(dir: string): void {

@@ -1,13 +1,8 @@
-import { createRequire } from 'node:module';
-import type * as Crypto from 'node:crypto';
 import type { DB } from './db.js';
 import { writeTx } from './db.js';
 import { isProcessAlive, selfStartTime } from './process-identity.js';
+import { nodeCrypto } from '../image/lazy-builtins.js';
 
-// node:crypto is required on first use: loading it costs milliseconds that commands which hash
-// nothing (images, rmi) need not pay.
-let cryptoModule: typeof Crypto | undefined;
-const nodeCrypto = (): typeof Crypto => (cryptoModule ??= createRequire(import.meta.url)('node:crypto') as typeof Crypto);
 const randomBytes = (size: number): Buffer => nodeCrypto().randomBytes(size);
 
 export type ResourceKind = 'blob' | 'layer' | 'image' | 'snapshot' | 'container';

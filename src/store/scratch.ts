@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import type * as ChildProcess from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lease } from './leases.js';
+import { nodeChildProcess } from '../image/lazy-builtins.js';
 
 /** Inside a scratch directory: cgroups (one absolute path a line) whose processes belong to it. */
 const CGROUPS_FILE = '.cgroups';
@@ -131,7 +130,7 @@ function mountPointsUnder(dir: string): string[] {
 function detachMounts(dir: string): void {
   const mounts = mountPointsUnder(dir);
   // Unmounting is rare (only what a killed process left): the system's umount does it.
-  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
+  const { spawnSync } = nodeChildProcess();
   for (const m of mounts) spawnSync('umount', ['--lazy', '--', m], { stdio: 'ignore' });
   if (mounts.length && mountPointsUnder(dir).length) throw new Error(`cannot unmount below ${dir}`);
 }

@@ -65,23 +65,10 @@ function strSlice(v: unknown): string[] | undefined {
   throw badRequest('invalid JSON: cannot unmarshal into strslice.StrSlice');
 }
 
-interface CreateBody {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[] | null;
+/** The create request body: a container.Config (Cmd and Entrypoint as Go's StrSlice decodes them) and its HostConfig. */
+interface CreateBody extends Omit<ContainerConfig, 'Cmd' | 'Entrypoint' | 'StopTimeout'> {
   Cmd?: unknown;
-  Image?: string;
-  WorkingDir?: string;
   Entrypoint?: unknown;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string;
   StopTimeout?: number | null;
   HostConfig?: {
     Binds?: string[] | null;
