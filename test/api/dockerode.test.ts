@@ -159,8 +159,12 @@ test('dockerode: build, create, attach, start, wait, logs, exec, changes, export
   assert.equal(img.Id, committed.Id);
   assert.deepEqual([img.Config.Cmd, img.Config.Labels, img.Comment], [['cat', '/f'], { via: 'body' }, 'from the SDK']);
   assert.ok(img.Config.Env.includes('FROM_CHANGE=1'), String(img.Config.Env));
+  // Cmd is a StrSlice (one string is a list of one); Env must be a list.
+  const oneString = (await box.commit({ _query: { container: box.id, repo: 'lab/sdk', tag: 'str' }, _body: { Cmd: 'cat /f' } })) as { Id: string };
+  assert.deepEqual((await docker.getImage(oneString.Id).inspect()).Config.Cmd, ['cat /f']);
+  await docker.getImage('lab/sdk:str').remove();
   await assert.rejects(
-    box.commit({ _query: { container: box.id, repo: 'lab/sdk', tag: 'bad' }, _body: { Cmd: 'cat /f' } }),
+    box.commit({ _query: { container: box.id, repo: 'lab/sdk', tag: 'bad' }, _body: { Env: 'A=1' } }),
     (err: { statusCode: number }) => err.statusCode === 400,
   );
   await docker.getImage('lab/sdk:1').remove();

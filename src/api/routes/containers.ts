@@ -522,7 +522,9 @@ function uint32(call: Call, key: string, what: string): number {
 function checkCommitConfig(body: unknown): asserts body is ContainerConfig {
   if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('json: cannot unmarshal into Go value of type container.Config');
   const b = body as Record<string, unknown>;
-  for (const k of ['Cmd', 'Entrypoint', 'Env', 'OnBuild', 'Shell']) {
+  // Cmd, Entrypoint and Shell are StrSlice fields: one string stands for a list of one.
+  for (const k of ['Cmd', 'Entrypoint', 'Shell']) if (b[k] !== undefined) b[k] = strSlice(b[k]) ?? null;
+  for (const k of ['Env', 'OnBuild']) {
     const v = b[k];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
       throw badRequest(`json: cannot unmarshal ${typeof v} into Go struct field Config.${k} of type []string`);
