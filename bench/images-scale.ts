@@ -2,7 +2,7 @@
 // whole-process wall time of the real CLI, against a bare `node -e 0` start measured in the same
 // run. Usage: node dist/bench/images-scale.js [1000,10000,100000] [--runs N] [--baseline MAIN_JS]
 // (--baseline: also time `images` and `images -q` of another build, e.g. a git worktree's
-// dist/src/cli/main.js, in the same rounds)
+// dist/src/bin/berth.js, in the same rounds)
 import { copyFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 export const CACHE_DIR = process.env.BERTH_BENCH_DIR ?? '/var/tmp/berth-bench';
 
 /** The compiled CLI this benchmark measures ($BERTH_BENCH_MAIN: another build's main.js). */
-export const BERTH_MAIN = process.env.BERTH_BENCH_MAIN ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+export const BERTH_MAIN = process.env.BERTH_BENCH_MAIN ?? fileURLToPath(new URL('../src/bin/berth.js', import.meta.url));
 
 export function ensureDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
@@ -84,7 +84,7 @@ export function mustSucceed(what: string, r: Timed): Timed {
   return r;
 }
 
-/** Runs `node dist/src/cli/main.js --root ROOT ...args`. */
+/** Runs `node dist/src/bin/berth.js --root ROOT ...args`. */
 export function timeBerth(root: string, args: string[], opts: { stdout?: 'pipe' | 'ignore' } = {}): Timed {
   return timeRun(process.execPath, [BERTH_MAIN, '--root', root, ...args], opts);
 }

@@ -3,7 +3,7 @@
 # import it as an image, and list images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-berth() { node dist/src/cli/main.js "$@"; }
+berth() { node dist/src/bin/berth.js "$@"; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -50,7 +50,7 @@ fi
 npm run build --silent
 
 bin=/usr/local/bin/berth
-if [ "$(id -u)" -eq 0 ] && [ "$(readlink -f "$bin" 2>/dev/null)" != "$PWD/dist/src/cli/main.js" ]; then
-  ln -sf "$PWD/dist/src/cli/main.js" "$bin"
+if [ "$(id -u)" -eq 0 ] && [ "$(readlink -f "$bin" 2>/dev/null)" != "$PWD/dist/src/bin/berth.js" ]; then
+  ln -sf "$PWD/dist/src/bin/berth.js" "$bin"
 fi
-chmod +x dist/src/cli/main.js
+chmod +x dist/src/bin/berth.js

@@ -1,23 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { createHash } from 'node:crypto';
 import type { EngineCore } from '../engine/engine.js';
 import { systemInfo, machineArch } from '../engine/system-info.js';
+import { berthVersion } from '../engine/berth-version.js';
 import { API_VERSION, MIN_API_VERSION, versionLess } from './version.js';
-
-let version: string | undefined;
-
-export function berthVersion(): string {
-  if (version === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-      version = pkg.version;
-    } catch {
-      version = '0.0.0';
-    }
-  }
-  return version;
-}
 
 /** GOARCH naming, as /version reports it. */
 export function goArch(): string {

@@ -11,7 +11,7 @@ import { Router } from './router.js';
 import { API_VERSION, MIN_API_VERSION, versionLess } from './version.js';
 import { messageOf, statusOf } from './errors.js';
 import { EventHub } from './events.js';
-import { berthVersion } from './info.js';
+import { berthVersion } from '../engine/berth-version.js';
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
 import { buildRoutes } from './routes/build.js';

@@ -69,7 +69,7 @@ export function nativeAddonCandidates(): string[] {
   const out: string[] = [];
   if (process.env.BERTH_NATIVE_ADDON) out.push(process.env.BERTH_NATIVE_ADDON);
   // from src/archive (ts run directly) and from dist/src/archive (compiled)
-  out.push(`${here}native/build/Release/${ADDON}`);
+  out.push(`${here}../archive/native/build/Release/${ADDON}`);
   out.push(`${here}../../../src/archive/native/build/Release/${ADDON}`);
   return out;
 }

@@ -211,7 +211,9 @@ function goQuote(s: string): string {
   return JSON.stringify(s);
 }
 
-export class HelpShown extends Error {}
+export class HelpShown extends Error {
+  override name = 'HelpShown';
+}
 
 /** Other names of a command (docker/cli's "aliases" annotation), listed by --help. */
 const ALIASES: Record<string, string[]> = {

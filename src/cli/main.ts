@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import type { CommandFn } from './context.js';
 
-type Loader = () => Promise<{ default: CommandFn }>;
+/** A command's module; in the CLI bundle, its file, which runs it with the runner it carries. */
+type CommandModule = { default: CommandFn } | { runBundled(args: string[], root: string | undefined): Promise<number> };
+type Loader = () => Promise<CommandModule>;
 
 /** One module per command, loaded only when that command runs. */
 const COMMANDS: Record<string, Loader> = {
@@ -281,36 +283,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`berth: unknown command: berth ${name}\n\nRun 'berth --help' for more information\n`);
     return 1;
   }
-  // The context (and with it the engine and store modules) and the command's modules load
-  // together: their files are read concurrently, which shortens every command's start.
-  const [{ createContext }, mod] = await Promise.all([
-    import('./context.js'),
-    loader().then(
-      (m) => ({ m }),
-      (err: unknown) => ({ err }),
-    ),
-  ]);
-  const ctx = createContext(root);
-  try {
-    if ('err' in mod) throw mod.err;
-    const code = (await mod.m.default(args, ctx)) ?? 0;
-    await ctx.drain();
-    return code;
-  } catch (err) {
-    // args.js (and commander) is loaded only by commands that needed the full parser.
-    if (err instanceof Error && err.constructor.name === 'HelpShown') {
-      const { HelpShown } = await import('./args.js');
-      if (err instanceof HelpShown) return 0;
-    }
-    await ctx.drain();
-    const { describeError } = await import('./errors.js');
-    const { text, code } = describeError(err);
-    process.stderr.write(text + '\n');
-    if (process.env.BERTH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return code;
-  } finally {
-    ctx.dispose();
-  }
+  const mod = await loader();
+  if ('runBundled' in mod) return mod.runBundled(args, root);
+  const { runCommand } = await import('./run-command.js');
+  return runCommand(mod.default, args, root);
 }
 
 main(process.argv.slice(2)).then(

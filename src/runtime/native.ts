@@ -42,7 +42,7 @@ function candidates(): string[] {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const out: string[] = [];
   if (process.env.BERTH_RUNTIME_ADDON) out.push(process.env.BERTH_RUNTIME_ADDON);
-  out.push(`${here}native/build/Release/${ADDON}`);
+  out.push(`${here}../runtime/native/build/Release/${ADDON}`);
   out.push(`${here}../../../src/runtime/native/build/Release/${ADDON}`);
   return out;
 }

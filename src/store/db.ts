@@ -1,14 +1,11 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { MIGRATIONS } from './schema.js';
 import { BerthError, corrupt } from '../image/errors.js';
 
-export type DB = BetterSqlite3.Database;
-
-// Loaded with require: importing a CommonJS package from ESM has Node parse it for named exports
-// and wrap it, which for better-sqlite3 doubles what loading it costs on every command.
+// Imported (not required) so that the CLI bundle (scripts/bundle-cli.mjs) takes its JavaScript in.
+export type DB = Database.Database;
 const require = createRequire(import.meta.url);
-const Database = require('better-sqlite3') as typeof BetterSqlite3;
 
 const BUSY_TIMEOUT_MS = 120_000;
 

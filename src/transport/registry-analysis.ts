@@ -64,7 +64,7 @@ export class AnalyzerPool {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('./registry-layer-worker.js', import.meta.url));
+    const w = new Worker(new URL('../transport/registry-layer-worker.js', import.meta.url));
     w.unref();
     w.on('message', (m: WorkerReply) => {
       const s = this.streams.get(m.id);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (tests run from dist/test/...). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export const berthBin = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+export const berthBin = join(repoRoot, 'dist', 'src', 'bin', 'berth.js');
 
 /**
  * The project brief's shared/ directory (fixtures, conformance data): $BERTH_SHARED, or a

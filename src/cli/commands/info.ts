@@ -6,7 +6,7 @@ import { CliError } from '../errors.js';
 import { bytesSize, goStruct, parseDockerFormat } from '../format/index.js';
 import { containerCounts } from '../../engine/containers.js';
 import { chooseSnapshotter, hostInfo, runtimeVersion } from '../../runtime/detect.js';
-import { berthVersion } from './version.js';
+import { berthVersion } from '../../engine/berth-version.js';
 
 function osName(): string {
   try {

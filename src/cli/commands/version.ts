@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { berthVersion } from '../../engine/berth-version.js';
 import type { CliContext } from '../context.js';
 import { parseArgs } from '../args.js';
-
-export function berthVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export default async function version(argv: string[], ctx: CliContext): Promise<number> {
   const { opts } = parseArgs<{ short?: boolean }>(
