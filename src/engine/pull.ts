@@ -332,9 +332,8 @@ async function downloadLayer(
       const chunks = source.blob(p.desc, {
         signal,
         buffers: ring,
-        // The analysis gets each chunk once the store has hashed and written it; the chunk's
-        // buffer goes back to the ring when the analysis is done reading it.
-        consumed: (chunk) => analyzer.push(chunk),
+        // The analysis (in the worker) reads each chunk while the store hashes and writes it.
+        alongside: (chunk) => analyzer.push(chunk),
         onRetry: (_attempt, offset, _err, delayMs) => {
           resumed = resumed || offset > 0;
           const secs = Math.max(1, Math.ceil(delayMs / 1000));

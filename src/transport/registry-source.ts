@@ -43,12 +43,12 @@ export interface BlobReadOptions {
    */
   buffers?: BatchBuffers;
   /**
-   * Sees every chunk once the consumer is done with it (it asked for the next one). With
-   * `buffers`, the chunk's buffer is given back when the promise this returns settles. Without,
-   * chunks are fresh and unshared, so this may take ownership of their memory; the next chunk
-   * waits for the promise.
+   * Sees every chunk as it is handed to the consumer, to work on it meanwhile (read only). With
+   * `buffers`, the chunk's buffer is given back once the consumer is done with it (it asked for
+   * the next one) and the promise this returns has settled. Without, chunks are fresh and
+   * unshared, so this may take ownership of their memory; the next chunk waits for the promise.
    */
-  consumed?: (chunk: Buffer) => Promise<void> | void;
+  alongside?: (chunk: Buffer) => Promise<void> | void;
 }
 
 /** A body's chunks copied into buffers taken from `buffers`, each handed on when full. */
@@ -200,28 +200,36 @@ export class RegistrySource {
               skip = 0;
             }
             offset += chunk.length;
+            let r: Promise<void> | void;
+            try {
+              r = opts.alongside?.(chunk);
+            } catch (err) {
+              buffers.release(chunk);
+              consumerFailure = { err };
+              throw err;
+            }
             let handed = false;
             try {
               yield chunk;
               handed = true;
             } finally {
-              if (!handed) buffers.release(chunk);
+              if (ring && r) {
+                const c = chunk;
+                r.then(
+                  () => ring.release(c),
+                  () => ring.release(c),
+                );
+              } else if (ring || !handed) buffers.release(chunk);
             }
-            let r: Promise<void> | void;
-            try {
-              r = opts.consumed?.(chunk);
-              if (!ring) await r;
-            } catch (err) {
-              consumerFailure = { err };
-              throw err;
+            if (!ring) {
+              try {
+                await r;
+              } catch (err) {
+                consumerFailure = { err };
+                throw err;
+              }
+              buffers.release(chunk);
             }
-            if (ring && r) {
-              const c = chunk;
-              r.then(
-                () => ring.release(c),
-                () => ring.release(c),
-              );
-            } else buffers.release(chunk);
           }
         } catch (err) {
           throw err instanceof BerthError || consumerFailure?.err === err ? err : transportError('GET', url, err);
