@@ -24,16 +24,22 @@ const outdir = join(repo, 'dist', 'src', 'bin');
 const commands = [...new Set([...readFileSync(main, 'utf8').matchAll(/import\('\.\/commands\/([\w-]+)\.js'\)/g)].map((m) => m[1]))];
 if (commands.length === 0) throw new Error(`bundle-cli: no command modules found in ${main}`);
 
-/** main.js loads cmd-NAME.js where it imported commands/NAME.js. */
+/** main.js loads cmd-NAME.js, with a code cache (src/cli/code-cache.ts), where it imported commands/NAME.js. */
 const commandsAsBundles = {
   name: 'commands-as-bundles',
   setup(b) {
     b.onResolve({ filter: /^\.\/(commands\/[\w-]+|run-command)\.js$/ }, (a) => {
       if (a.importer !== main) return undefined;
-      // run-command.js is needed only by command modules that are not bundles: never here.
       const m = /^\.\/commands\/([\w-]+)\.js$/.exec(a.path);
-      return { path: m ? `./cmd-${m[1]}.js` : a.path, external: true };
+      // run-command.js is needed only by command modules that are not bundles: never here.
+      if (!m) return { path: a.path, external: true };
+      return { path: m[1], namespace: 'berth-command-file' };
     });
+    b.onLoad({ filter: /.*/, namespace: 'berth-command-file' }, (a) => ({
+      contents: `module.exports = require('./code-cache.js').requireCached(require('node:path').join(__dirname, 'cmd-${a.path}.js'));\n`,
+      resolveDir: cli,
+      loader: 'js',
+    }));
     b.onResolve({ filter: /^berth-command:/ }, (a) => ({ path: a.path.slice('berth-command:'.length), namespace: 'berth-command' }));
     b.onLoad({ filter: /.*/, namespace: 'berth-command' }, (a) => ({
       contents: [
