@@ -6,6 +6,8 @@ import type { ImageSummary } from './types.js';
 import type { DB } from '../store/db.js';
 import { validateFilters, matchLabels, parseTimestamp, type Filters } from './filters.js';
 import { invalidArgument } from '../image/errors.js';
+import { readListingCache, writeListingCache } from '../store/listing-cache.js';
+import { decodeListingBase, encodeListingBase } from './listing-base-codec.js';
 import { columnOf, computeListingBase, familiarStart, field, hexStart, readColumns, type Column, type ListingBase } from './listing-base.js';
 
 const ACCEPTED = ['dangling', 'label', 'before', 'since', 'reference', 'until'];
@@ -162,14 +164,31 @@ export function compileListQuery(
   };
 }
 
-/** `images`: Docker's image list semantics (moby's Images()), newest first. */
-export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
+/**
+ * `images`: Docker's image list semantics (moby's Images()), newest first. The base comes from
+ * the store's cache when it is current; otherwise it is read from the tables, and then cached if
+ * that can be done without waiting. `cache: false` reads the tables only and caches nothing.
+ */
+export function readListing(engine: EngineCore, q: ListQuery, opts: { cache?: boolean } = {}): ImageListing {
+  const useCache = opts.cache !== false;
   const withLabels = q.details || q.labels !== undefined;
   const db = engine.store.db;
-  const { base, more } = db
-    .transaction(() => ({ base: computeListingBase(db), more: withLabels ? readParentsAndLabels(db) : undefined }))
+  const read = db
+    .transaction(() => {
+      const cached = useCache ? readListingCache(db) : undefined;
+      const more = withLabels ? readParentsAndLabels(db) : undefined;
+      let base = cached?.bytes ? decodeListingBase(cached.bytes) : undefined;
+      // The cache stands for the tables read with it; should they disagree, the tables win.
+      if (base && more && more.count !== base.length) base = undefined;
+      if (base) return { base, more, generation: undefined };
+      return { base: computeListingBase(db), more, generation: cached?.generation };
+    })
     .deferred();
-  return filterBase(base, q, more);
+  if (read.generation !== undefined) {
+    const bytes = encodeListingBase(read.base);
+    if (bytes) writeListingCache(db, read.generation, bytes);
+  }
+  return filterBase(read.base, q, read.more);
 }
 
 /** The parent and labels columns, in the images table's primary-key order (the base's scanIndex). */
@@ -185,6 +204,9 @@ function filterBase(base: ListingBase, q: ListQuery, more: { count: number; pare
   const n = base.length;
   const refs = base.refs;
   if (more && more.count !== n) throw new Error('listing: the images table changed while it was read');
+  // No filter, and no untagged parent to hide: the whole base, without a pass over it.
+  const unfiltered = !danglingOnly && !q.untaggedHidden && !q.matchRef && before === Infinity && since === -Infinity && until === Infinity;
+  if (unfiltered && !more && (q.all || base.isParent.indexOf(1) < 0)) return wholeBase(base, [], []);
   const labelsOf = more ? new Array<Record<string, string> | null>(n) : [];
   const keep = new Int32Array(n);
   let kept = 0;
@@ -229,27 +251,7 @@ function filterBase(base: ListingBase, q: ListQuery, more: { count: number; pare
       labels[i] = labelsOf[p]!;
     }
   }
-  // Everything kept with all its references: the base's own columns are the listing's.
-  if (kept === n && !refOn) {
-    return {
-      length: n,
-      idText: base.idText,
-      idFrom: base.idFrom,
-      idTo: base.idTo,
-      idHexFrom: base.idHexFrom,
-      createdMs: base.createdMs,
-      size: base.size,
-      parent,
-      labels,
-      refStart: refs.at,
-      refText: refs.text,
-      refFrom: refs.from,
-      refSplit: refs.split,
-      refTo: refs.to,
-      refIsDigest: refs.digest,
-      refFamiliar: refs.familiar,
-    };
-  }
+  if (kept === n && !refOn) return wholeBase(base, parent, labels);
   let nrefs = 0;
   for (let i = 0; i < kept; i++) {
     const p = keep[i]!;
@@ -327,3 +329,25 @@ export function imageSummaries(l: ImageListing): ImageSummary[] {
   return out;
 }
 
+/** Every image of the base with all its references: the base's own columns are the listing's. */
+function wholeBase(base: ListingBase, parent: (string | null)[], labels: (Record<string, string> | null)[]): ImageListing {
+  const refs = base.refs;
+  return {
+    length: base.length,
+    idText: base.idText,
+    idFrom: base.idFrom,
+    idTo: base.idTo,
+    idHexFrom: base.idHexFrom,
+    createdMs: base.createdMs,
+    size: base.size,
+    parent,
+    labels,
+    refStart: refs.at,
+    refText: refs.text,
+    refFrom: refs.from,
+    refSplit: refs.split,
+    refTo: refs.to,
+    refIsDigest: refs.digest,
+    refFamiliar: refs.familiar,
+  };
+}
