@@ -1,6 +1,7 @@
-// The images listing: Docker's image list semantics over the store's tables, read as whole
-// columns. It does not depend on the reference grammar: filters that need it (before, since,
-// reference) come compiled by list.ts, so `images` without them does not load it.
+// The images listing: Docker's image list semantics over the listing base (listing-base.ts),
+// which the store caches between changes. It does not depend on the reference grammar: filters
+// that need it (before, since, reference) come compiled by list.ts, so `images` without them
+// does not load it.
 import type { EngineCore } from './engine.js';
 import type { ImageSummary } from './types.js';
 import type { DB } from '../store/db.js';
