@@ -1,11 +1,15 @@
-// The images listing: Docker's image list semantics over the store's tables, read as whole
-// columns. It does not depend on the reference grammar: filters that need it (before, since,
-// reference) come compiled by list.ts, so `images` without them does not load it.
+// The images listing: Docker's image list semantics over the listing base (listing-base.ts),
+// which the store caches between changes. It does not depend on the reference grammar: filters
+// that need it (before, since, reference) come compiled by list.ts, so `images` without them
+// does not load it.
 import type { EngineCore } from './engine.js';
 import type { ImageSummary } from './types.js';
 import type { DB } from '../store/db.js';
 import { validateFilters, matchLabels, parseTimestamp, type Filters } from './filters.js';
 import { invalidArgument } from '../image/errors.js';
+import { readListingCache, writeListingCache } from '../store/listing-cache.js';
+import { decodeListingBase, encodeListingBase } from './listing-base-codec.js';
+import { columnOf, computeListingBase, familiarStart, field, hexStart, readColumns, type Column, type ListingBase } from './listing-base.js';
 
 const ACCEPTED = ['dangling', 'label', 'before', 'since', 'reference', 'until'];
 
@@ -48,26 +52,6 @@ export interface ImageListing {
   refFamiliar: Int32Array;
 }
 
-/** Whether t holds `lit` at `at` (compared in a loop: a builtin call per reference costs more). */
-function holds(t: string, at: number, lit: string): boolean {
-  for (let i = 0; i < lit.length; i++) if (t.charCodeAt(at + i) !== lit.charCodeAt(i)) return false;
-  return true;
-}
-
-/** Where familiarRepo's result starts in the canonical repository t[from .. split). */
-function familiarStart(t: string, from: number, split: number): number {
-  if (split - from < 10 || !holds(t, from, 'docker.io/')) return from;
-  const rest = from + 10;
-  if (split - rest < 8 || !holds(t, rest, 'library/')) return rest;
-  for (let i = rest + 8; i < split; i++) if (t.charCodeAt(i) === 0x2f) return rest;
-  return rest + 8;
-}
-
-/** Where the part after the first ':' of t[from .. to) starts, or from. */
-function hexStart(t: string, from: number, to: number): number {
-  for (let i = from; i < to; i++) if (t.charCodeAt(i) === 0x3a) return i + 1;
-  return from;
-}
 
 export const listingId = (l: ImageListing, i: number): string => l.idText.slice(l.idFrom[i]!, l.idTo[i]!);
 /** Canonical repository, e.g. docker.io/library/busybox. */
@@ -120,261 +104,6 @@ export function listingFromRows(rows: readonly ListingRow[]): ImageListing {
     refIsDigest: Uint8Array.from(digest),
     refFamiliar: Int32Array.from(splits, (_, j) => familiarStart(nameCol.text, nameCol.start[j]!, refSplit[j]!)),
   };
-}
-
-// Whole columns are read as one string each (group_concat) and cut up here: better-sqlite3 makes
-// a JS value per cell, which for 100,000 rows costs several times more than the query itself.
-// Fields are digests, numbers, reference names and JSON text, none of which holds the unit
-// separator; the count checks fall back to reading row by row if a damaged store breaks that.
-const SEP = '\x1f';
-
-/** A column as one string: field i is text[start[i] .. start[i + 1] - 1). */
-interface Column {
-  text: string;
-  start: Int32Array;
-}
-
-function cutColumn(text: string | null, count: number): Column | undefined {
-  const start = new Int32Array(count + 1);
-  if (count === 0) return { text: '', start };
-  if (text === null) return undefined;
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    start[i] = p;
-    const q = text.indexOf(SEP, p);
-    if (q < 0) {
-      if (i !== count - 1) return undefined;
-      p = text.length + 1;
-    } else p = q + 1;
-  }
-  if (p !== text.length + 1) return undefined;
-  start[count] = p;
-  return { text, start };
-}
-
-function columnOf(values: unknown[]): Column {
-  const parts = values.map((v) => (v === null || v === undefined ? '' : String(v)));
-  const start = new Int32Array(parts.length + 1);
-  for (let i = 0; i < parts.length; i++) start[i + 1] = start[i]! + parts[i]!.length + 1;
-  return { text: parts.join(SEP), start };
-}
-
-/** Reads whole columns of a table in the order of the given FROM clause; nullable ones are read as ''. */
-function readColumns(db: DB, from: string, columns: string[], nullable: readonly string[] = []): { count: number; cols: Column[] } {
-  // group_concat skips NULLs; ifnull costs a call per row, so only where a NULL can be.
-  const aggregates = columns.map((c) => `group_concat(${nullable.includes(c) ? `ifnull(${c}, '')` : c}, char(31))`).join(', ');
-  const row = db.prepare(`SELECT count(*), ${aggregates} FROM ${from}`).raw().get() as [number, ...(string | null)[]];
-  const count = row[0];
-  const cols = row.slice(1).map((t) => cutColumn(t as string | null, count));
-  if (cols.every((c) => c !== undefined)) return { count, cols: cols as Column[] };
-  const rows = db.prepare(`SELECT ${columns.join(', ')} FROM ${from}`).raw().all() as unknown[][];
-  return { count: rows.length, cols: columns.map((_, c) => columnOf(rows.map((r) => r[c]))) };
-}
-
-const field = (c: Column, i: number): string => c.text.slice(c.start[i]!, c.start[i + 1]! - 1);
-
-/** Integer fields are parsed in place; anything else (a REAL, a huge value) through Number(). */
-function numbers(c: Column, count: number): Float64Array {
-  const out = new Float64Array(count);
-  const t = c.text;
-  for (let i = 0; i < count; i++) {
-    const s = c.start[i]!;
-    const e = c.start[i + 1]! - 1;
-    let p = s;
-    const neg = t.charCodeAt(p) === 45;
-    if (neg) p++;
-    let v = 0;
-    let ok = p < e;
-    for (; p < e; p++) {
-      const d = t.charCodeAt(p) - 48;
-      if (d < 0 || d > 9) {
-        ok = false;
-        break;
-      }
-      v = v * 10 + d;
-    }
-    out[i] = ok && v <= Number.MAX_SAFE_INTEGER ? (neg ? -v : v) : Number(t.slice(s, e));
-  }
-  return out;
-}
-
-/**
- * Whether the text is all ASCII, where JavaScript's string order (UTF-16 units) is SQLite's
- * BINARY order (UTF-8 bytes).
- */
-const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
-
-/** Whether field k - 1 sorts before field k (the column text all ASCII): a loop that stops at the first difference. */
-function precedes(t: string, start: Int32Array, k: number): boolean {
-  let a = start[k - 1]!;
-  let b = start[k]!;
-  const ae = start[k]! - 1;
-  const be = start[k + 1]! - 1;
-  for (; a < ae && b < be; a++, b++) {
-    const x = t.charCodeAt(a);
-    const y = t.charCodeAt(b);
-    if (x !== y) return x < y;
-  }
-  return ae - a < be - b;
-}
-
-/** References grouped by image: those of image k are j = at[k] .. at[k + 1] - 1, in name order, as ranges of text. */
-interface ImageRefs {
-  at: Int32Array;
-  text: string;
-  from: Int32Array;
-  split: Int32Array;
-  to: Int32Array;
-  digest: Uint8Array;
-  familiar: Int32Array;
-}
-
-/**
- * The references through the refs_image index, which holds (image_id, name) in that order: a
- * scan of it comes grouped by image and in image-ID order, the order of the images scan, so
- * the two are merged in one pass. Every writer stores the name as repo:tag or repo@digest, so
- * the name is all that is read. Undefined when anything is not as expected; the caller then
- * reads the table's own columns.
- */
-function refsByMerge(db: DB, idCol: Column): ImageRefs | undefined {
-  const n = idCol.start.length - 1;
-  // The current image's ID, made when the merge reaches it.
-  let k = 0;
-  let image = n > 0 ? field(idCol, 0) : '';
-  const next = () => {
-    k++;
-    image = k < n ? field(idCol, k) : '';
-  };
-  const refs = readColumns(db, 'refs INDEXED BY refs_image', ['image_id', 'name']);
-  const [refIds, names] = refs.cols as [Column, Column];
-  if (!isAscii(refIds.text)) return undefined;
-  const nrefs = refs.count;
-  const at = new Int32Array(n + 1);
-  const from = new Int32Array(nrefs);
-  const split = new Int32Array(nrefs);
-  const to = new Int32Array(nrefs);
-  const digest = new Uint8Array(nrefs);
-  const familiar = new Int32Array(nrefs);
-  const t = names.text;
-  let kept = 0;
-  let nextAt = -1;
-  let prev = '';
-  // Strings compared whole (a builtin each) rather than bytes in a loop: this runs once per
-  // process, mostly before the JIT has compiled anything. A reference nearly always belongs to
-  // the current image, which one equality test confirms (and then they are in order, as the
-  // images are); only otherwise are they ordered.
-  for (let r = 0; r < nrefs; r++) {
-    const id = field(refIds, r);
-    if (k === n || image !== id) {
-      if (id < prev) return undefined;
-      while (k < n && image < id) next();
-      prev = id;
-      if (k === n || image !== id) continue; // a reference to a missing image is not listed
-    }
-    prev = id;
-    at[k + 1]!++;
-    // The name: repository, then '@' and a digest, or the last ':' and a tag (which has no '/').
-    const ns = names.start[r]!;
-    const ne = names.start[r + 1]! - 1;
-    if (nextAt < ns) nextAt = t.indexOf('@', ns) >>> 0;
-    let sp: number;
-    if (nextAt < ne) {
-      sp = nextAt;
-      digest[kept] = 1;
-    } else {
-      sp = t.lastIndexOf(':', ne);
-      if (sp < ns || t.indexOf('/', sp) >>> 0 < ne) return undefined;
-    }
-    if (sp === ns || sp === ne - 1) return undefined;
-    from[kept] = ns;
-    split[kept] = sp;
-    to[kept] = ne;
-    familiar[kept] = familiarStart(t, ns, sp);
-    kept++;
-  }
-  for (let j = 0; j < n; j++) at[j + 1]! += at[j]!;
-  return { at, text: t, from, split, to, digest, familiar };
-}
-
-/** The same from the table's columns, joined through a Map: for stores where the merge does not apply. */
-function refsByMap(db: DB, ids: Column, n: number): ImageRefs {
-  const rows = db.prepare('SELECT image_id, repo, tag, digest FROM refs ORDER BY name').raw().all() as [string, string, string | null, string | null][];
-  const index = new Map<string, number>();
-  for (let k = 0; k < n; k++) index.set(field(ids, k), k);
-  const owner = rows.map(([id]) => index.get(id) ?? -1);
-  const at = new Int32Array(n + 1);
-  for (const k of owner) if (k >= 0) at[k + 1]!++;
-  for (let j = 0; j < n; j++) at[j + 1]! += at[j]!;
-  const slot = at.slice(0, n);
-  const total = at[n]!;
-  const names = new Array<string>(total);
-  const repoLen = new Int32Array(total);
-  const digest = new Uint8Array(total);
-  rows.forEach(([, repo, tag, dg], r) => {
-    const k = owner[r]!;
-    if (k < 0) return;
-    const j = slot[k]!++;
-    names[j] = tag !== null ? `${repo}:${tag}` : `${repo}@${dg}`;
-    repoLen[j] = repo.length;
-    digest[j] = tag !== null ? 0 : 1;
-  });
-  const col = columnOf(names);
-  const split = repoLen.map((x, j) => col.start[j]! + x);
-  return {
-    at,
-    text: col.text,
-    from: col.start.slice(0, total),
-    split,
-    to: col.start.slice(1).map((x) => x - 1),
-    digest,
-    familiar: split.map((x, j) => familiarStart(col.text, col.start[j]!, x)),
-  };
-}
-
-/**
- * Positions sorted newest first, then by ID. When the scan came in ID order, index order is ID
- * order, and the sort runs natively on integer keys (age, index) with no comparator: in a
- * double when they fit in its 53 bits, else in a BigInt64Array.
- */
-function newestFirst(keep: Int32Array, created: Float64Array, ids: Column, idsAscending: boolean): Int32Array {
-  const m = keep.length;
-  let lo = Infinity;
-  let hi = -Infinity;
-  let integral = true;
-  for (let j = 0; j < m; j++) {
-    const c = created[keep[j]!]!;
-    if (c < lo) lo = c;
-    if (c > hi) hi = c;
-    if (!Number.isInteger(c)) integral = false;
-  }
-  const bits = Math.max(1, Math.ceil(Math.log2(created.length + 1)));
-  const span = hi - lo;
-  if (m > 1 && idsAscending && integral && span < 2 ** (53 - bits)) {
-    const scale = 2 ** bits;
-    const keys = new Float64Array(m);
-    for (let j = 0; j < m; j++) keys[j] = (hi - created[keep[j]!]!) * scale + keep[j]!;
-    keys.sort();
-    const out = new Int32Array(m);
-    // scale is a power of two: the division is exact, so is what remains.
-    for (let j = 0; j < m; j++) out[j] = keys[j]! - Math.floor(keys[j]! / scale) * scale;
-    return out;
-  }
-  if (m > 1 && idsAscending && integral && span < Math.min(2 ** (62 - bits), Number.MAX_SAFE_INTEGER)) {
-    const shift = BigInt(bits);
-    const keys = new BigInt64Array(m);
-    for (let j = 0; j < m; j++) keys[j] = (BigInt(hi - created[keep[j]!]!) << shift) | BigInt(keep[j]!);
-    keys.sort();
-    const mask = (1n << shift) - 1n;
-    const out = new Int32Array(m);
-    for (let j = 0; j < m; j++) out[j] = Number(keys[j]! & mask);
-    return out;
-  }
-  return keep.slice().sort((a, b) => {
-    if (created[a] !== created[b]) return created[b]! - created[a]!;
-    const x = field(ids, a);
-    const y = field(ids, b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
 }
 
 /** Filters as the listing applies them. */
@@ -436,53 +165,67 @@ export function compileListQuery(
   };
 }
 
-/** `images`: Docker's image list semantics (moby's Images()), newest first. */
-export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
-  const { danglingOnly, before, since, until, details } = q;
-  const labelFilter = q.labels;
-  const withLabels = details || labelFilter !== undefined;
-  const store = engine.store;
-  const db = store.db;
-  const columns = ['id', 'created', 'size', 'parent', 'labels'].slice(0, withLabels ? 5 : details ? 4 : 3);
-  const { images, refs, parents } = db
+/**
+ * `images`: Docker's image list semantics (moby's Images()), newest first. The base comes from
+ * the store's cache when it is current; otherwise it is read from the tables, and then cached if
+ * that can be done without waiting. `cache: false` reads the tables only and caches nothing.
+ */
+export function readListing(engine: EngineCore, q: ListQuery, opts: { cache?: boolean } = {}): ImageListing {
+  const useCache = opts.cache !== false;
+  const withLabels = q.details || q.labels !== undefined;
+  const db = engine.store.db;
+  const read = db
     .transaction(() => {
-      // NOT INDEXED: the table itself, in primary-key (ID) order.
-      const images = readColumns(db, 'images NOT INDEXED', columns, ['parent', 'labels']);
-      const idCol = images.cols[0]!;
-      const hex = new Int32Array(images.count);
-      for (let k = 0; k < images.count; k++) hex[k] = hexStart(idCol.text, idCol.start[k]!, idCol.start[k + 1]! - 1);
-      let ascending = isAscii(idCol.text);
-      for (let k = 1; k < images.count && ascending; k++) ascending = precedes(idCol.text, idCol.start, k);
-      return {
-        images: { ...images, ascending, hex },
-        refs: (ascending ? refsByMerge(db, idCol) : undefined) ?? refsByMap(db, idCol, images.count),
-        parents: new Set(db.prepare('SELECT DISTINCT parent FROM images WHERE parent IS NOT NULL').pluck().all() as string[]),
-      };
+      const cached = useCache ? readListingCache(db) : undefined;
+      const more = withLabels ? readParentsAndLabels(db) : undefined;
+      let base = cached?.bytes ? decodeListingBase(cached.bytes) : undefined;
+      // The cache stands for the tables read with it; should they disagree, the tables win.
+      if (base && more && more.count !== base.length) base = undefined;
+      if (base) return { base, more, generation: undefined };
+      return { base: computeListingBase(db), more, generation: cached?.generation };
     })
     .deferred();
+  if (read.generation !== undefined) {
+    const bytes = encodeListingBase(read.base);
+    if (bytes) writeListingCache(db, read.generation, bytes);
+  }
+  return filterBase(read.base, q, read.more);
+}
 
-  const n = images.count;
-  const ids = images.cols[0]!;
-  const created = numbers(images.cols[1]!, n);
-  const labelsCol = withLabels ? images.cols[4]! : undefined;
-  const labelsOf = withLabels ? new Array<Record<string, string> | null>(n) : [];
+/** The parent and labels columns, in the images table's primary-key order (the base's scanIndex). */
+function readParentsAndLabels(db: DB): { count: number; parent: Column; labels: Column } {
+  const { count, cols } = readColumns(db, 'images NOT INDEXED', ['parent', 'labels'], ['parent', 'labels']);
+  return { count, parent: cols[0]!, labels: cols[1]! };
+}
+
+/** The listing: the images of the base that pass the filters, in the base's order. */
+function filterBase(base: ListingBase, q: ListQuery, more: { count: number; parent: Column; labels: Column } | undefined): ImageListing {
+  const { danglingOnly, before, since, until, details } = q;
+  const labelFilter = q.labels;
+  const n = base.length;
+  const refs = base.refs;
+  if (more && more.count !== n) throw new Error('listing: the images table changed while it was read');
+  // No filter, and no untagged parent to hide: the whole base, without a pass over it.
+  const unfiltered = !danglingOnly && !q.untaggedHidden && !q.matchRef && before === Infinity && since === -Infinity && until === Infinity;
+  if (unfiltered && !more && (q.all || base.isParent.indexOf(1) < 0)) return wholeBase(base, [], []);
+  const labelsOf = more ? new Array<Record<string, string> | null>(n) : [];
   const keep = new Int32Array(n);
   let kept = 0;
   // Reference filtering drops some references of an image; refOn marks the ones kept.
   const refOn = q.matchRef ? new Uint8Array(refs.from.length) : undefined;
-  for (let k = 0; k < n; k++) {
-    const c = created[k]!;
+  for (let p = 0; p < n; p++) {
+    const c = base.createdMs[p]!;
     if (c >= before || c <= since || c > until) continue;
-    if (labelsCol) {
-      const json = field(labelsCol, k);
+    if (more) {
+      const json = field(more.labels, base.scanIndex[p]!);
       const labels = json ? (JSON.parse(json) as Record<string, string>) : null;
       if (labelFilter && !matchLabels(labelFilter, labels)) continue;
-      labelsOf[k] = labels;
+      labelsOf[p] = labels;
     }
-    if (danglingOnly && parents.has(field(ids, k))) continue;
+    if (danglingOnly && base.isParent[p]) continue;
     let nref = 0;
     let tags = 0;
-    for (let r = refs.at[k]!; r < refs.at[k + 1]!; r++) {
+    for (let r = refs.at[p]!; r < refs.at[p + 1]!; r++) {
       if (refOn && q.matchRef) {
         // The familiar string (repository:tag or repository@digest) and the familiar name.
         const fam = refs.text.slice(refs.familiar[r]!, refs.to[r]!);
@@ -493,31 +236,39 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
       if (!refs.digest[r]) tags++;
     }
     if (nref === 0) {
-      if (!(q.all || !parents.has(field(ids, k)))) continue;
+      if (!q.all && base.isParent[p]) continue;
       if (q.untaggedHidden) continue;
       if (q.matchRef) continue;
     } else if (danglingOnly && tags > 0) continue;
-    keep[kept++] = k;
+    keep[kept++] = p;
   }
 
-  const order = newestFirst(keep.subarray(0, kept), created, ids, images.ascending);
-  const size = numbers(images.cols[2]!, n);
+  const parent = details && more ? new Array<string | null>(kept) : [];
+  const labels = details ? new Array<Record<string, string> | null>(kept) : [];
+  if (details && more) {
+    for (let i = 0; i < kept; i++) {
+      const p = keep[i]!;
+      parent[i] = field(more.parent, base.scanIndex[p]!) || null;
+      labels[i] = labelsOf[p]!;
+    }
+  }
+  if (kept === n && !refOn) return wholeBase(base, parent, labels);
   let nrefs = 0;
   for (let i = 0; i < kept; i++) {
-    const k = order[i]!;
-    if (!refOn) nrefs += refs.at[k + 1]! - refs.at[k]!;
-    else for (let r = refs.at[k]!; r < refs.at[k + 1]!; r++) nrefs += refOn[r]!;
+    const p = keep[i]!;
+    if (!refOn) nrefs += refs.at[p + 1]! - refs.at[p]!;
+    else for (let r = refs.at[p]!; r < refs.at[p + 1]!; r++) nrefs += refOn[r]!;
   }
   const out: ImageListing = {
     length: kept,
-    idText: ids.text,
+    idText: base.idText,
     idFrom: new Int32Array(kept),
     idTo: new Int32Array(kept),
     idHexFrom: new Int32Array(kept),
     createdMs: new Float64Array(kept),
     size: new Float64Array(kept),
-    parent: details ? new Array<string | null>(kept) : [],
-    labels: details ? new Array<Record<string, string> | null>(kept) : [],
+    parent,
+    labels,
     refStart: new Int32Array(kept + 1),
     refText: refs.text,
     refFrom: new Int32Array(nrefs),
@@ -528,18 +279,14 @@ export function readListing(engine: EngineCore, q: ListQuery): ImageListing {
   };
   let ri = 0;
   for (let i = 0; i < kept; i++) {
-    const k = order[i]!;
-    out.idFrom[i] = ids.start[k]!;
-    out.idTo[i] = ids.start[k + 1]! - 1;
-    out.idHexFrom[i] = images.hex[k]!;
-    out.createdMs[i] = created[k]!;
-    out.size[i] = size[k]!;
-    if (details) {
-      out.parent[i] = field(images.cols[3]!, k) || null;
-      out.labels[i] = labelsOf[k]!;
-    }
+    const p = keep[i]!;
+    out.idFrom[i] = base.idFrom[p]!;
+    out.idTo[i] = base.idTo[p]!;
+    out.idHexFrom[i] = base.idHexFrom[p]!;
+    out.createdMs[i] = base.createdMs[p]!;
+    out.size[i] = base.size[p]!;
     out.refStart[i] = ri;
-    for (let r = refs.at[k]!; r < refs.at[k + 1]!; r++) {
+    for (let r = refs.at[p]!; r < refs.at[p + 1]!; r++) {
       if (refOn && !refOn[r]) continue;
       out.refFrom[ri] = refs.from[r]!;
       out.refSplit[ri] = refs.split[r]!;
@@ -583,3 +330,25 @@ export function imageSummaries(l: ImageListing): ImageSummary[] {
   return out;
 }
 
+/** Every image of the base with all its references: the base's own columns are the listing's. */
+function wholeBase(base: ListingBase, parent: (string | null)[], labels: (Record<string, string> | null)[]): ImageListing {
+  const refs = base.refs;
+  return {
+    length: base.length,
+    idText: base.idText,
+    idFrom: base.idFrom,
+    idTo: base.idTo,
+    idHexFrom: base.idHexFrom,
+    createdMs: base.createdMs,
+    size: base.size,
+    parent,
+    labels,
+    refStart: refs.at,
+    refText: refs.text,
+    refFrom: refs.from,
+    refSplit: refs.split,
+    refTo: refs.to,
+    refIsDigest: refs.digest,
+    refFamiliar: refs.familiar,
+  };
+}

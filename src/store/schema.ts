@@ -181,4 +181,31 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_time ON events(time_us);
   CREATE INDEX events_actor ON events(actor, type);
   `,
+
+  // 5: the images listing's base, materialized (see store/listing-cache.ts): one row, valid while
+  // its generation equals the 'listing' counter, which triggers bump on every change to images or
+  // refs, whoever writes them. A later migration that rebuilds either table must recreate its
+  // triggers (dropping a table drops them).
+  `
+  INSERT INTO counters (name, value) VALUES ('listing', 0) ON CONFLICT(name) DO NOTHING;
+
+  CREATE TABLE listing_cache (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL,
+    base       BLOB NOT NULL
+  );
+
+  CREATE TRIGGER images_insert_listing AFTER INSERT ON images
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+  CREATE TRIGGER images_delete_listing AFTER DELETE ON images
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+  CREATE TRIGGER images_update_listing AFTER UPDATE ON images
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+  CREATE TRIGGER refs_insert_listing AFTER INSERT ON refs
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+  CREATE TRIGGER refs_delete_listing AFTER DELETE ON refs
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+  CREATE TRIGGER refs_update_listing AFTER UPDATE ON refs
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+  `,
 ];

@@ -1,0 +1,274 @@
+// The images listing's base is cached in the store (listing_cache) and invalidated by triggers
+// on images and refs. These tests change the store in every way a user can, and after each
+// change hold the listing to one computed from the tables alone (readListing with cache: false).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { EngineCore } from '../../src/engine/engine.js';
+import { imageSummaries, listQuery, readListing, type ImageListing } from '../../src/engine/list.js';
+import { parseFilters } from '../../src/engine/filters.js';
+import { computeListingBase } from '../../src/engine/listing-base.js';
+import { decodeListingBase, encodeListingBase } from '../../src/engine/listing-base-codec.js';
+import { readListingCache, writeListingCache } from '../../src/store/listing-cache.js';
+import { openDatabase, type DB } from '../../src/store/db.js';
+import { MIGRATIONS } from '../../src/store/schema.js';
+import type { ImageSummary } from '../../src/engine/types.js';
+import { newStore, tempDir } from '../helpers/berth.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { makeRootfsTar } from '../helpers/rootfs.js';
+
+const archive = (n: string) => join(fixturesDir(), 'archives', n);
+/** Replaces the "N units ago" column, which depends on when the command ran. */
+const noAge = (s: string) => s.replace(/(Less than a second|About an? \w+|\d+ \w+) ago/g, 'AGO');
+
+const QUERIES: { all?: boolean; details?: boolean; filters?: string[] }[] = [
+  {},
+  { all: true },
+  { details: true },
+  { filters: ['dangling=true'] },
+  { filters: ['dangling=false'] },
+  { filters: ['reference=lab/*'] },
+  { filters: ['reference=*:1*'] },
+  { filters: ['until=2030-01-01T00:00:00Z'] },
+  { filters: ['label=com.example.fixture'] },
+];
+
+/** What the listing shows, without the arrays it is made of. */
+function shown(l: ImageListing): ImageSummary[] {
+  return imageSummaries(l);
+}
+
+/** The generation the cache was written at, and the store's current one. */
+function generations(db: DB): { cached: number | undefined; current: number } {
+  const cached = db.prepare('SELECT generation FROM listing_cache').pluck().get() as number | undefined;
+  const current = db.prepare("SELECT value FROM counters WHERE name = 'listing'").pluck().get() as number;
+  return { cached, current };
+}
+
+/** Every query listed through the cache equals the listing read from the tables; afterwards the cache is current. */
+function assertListingsAgree(engine: EngineCore, what: string): void {
+  for (const c of QUERIES) {
+    const q = listQuery(engine, { all: c.all, details: c.details, filters: parseFilters(c.filters ?? []) });
+    const uncached = shown(readListing(engine, q, { cache: false }));
+    assert.deepEqual(shown(readListing(engine, q)), uncached, `${what}: ${JSON.stringify(c)}`);
+    // The second one reads the cache that the first one wrote.
+    assert.deepEqual(shown(readListing(engine, q)), uncached, `${what} (again): ${JSON.stringify(c)}`);
+  }
+  const g = generations(engine.store.db);
+  assert.equal(g.cached, g.current, `${what}: the cache is current after a listing`);
+}
+
+async function ok(s: ReturnType<typeof newStore>, ...args: string[]): Promise<string> {
+  const r = await s.berth(...args);
+  assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+test('the cache is written by the first listing and read by the next', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  await ok(s, 'load', '-i', archive('two-images.tar'));
+  const engine = new EngineCore({ root: s.root });
+  t.after(() => engine.close());
+  const db = engine.store.db;
+  assert.equal(generations(db).cached, undefined, 'nothing cached before a listing');
+  const q = listQuery(engine, {});
+  const first = shown(readListing(engine, q));
+  const g = generations(db);
+  assert.equal(g.cached, g.current);
+
+  // Proof that the next listing reads the cache: cached bytes that say something else (at the
+  // current generation) are what it shows.
+  const base = db.transaction(() => computeListingBase(db)).deferred();
+  base.size = base.size.map((x) => x + 1);
+  db.prepare('UPDATE listing_cache SET base = ?').run(encodeListingBase(base));
+  const doctored = shown(readListing(engine, q));
+  assert.deepEqual(
+    doctored.map((i) => i.Size),
+    first.map((i) => i.Size + 1),
+  );
+  assert.deepEqual(shown(readListing(engine, q, { cache: false })), first, 'cache: false reads the tables');
+
+  // Any change to the tables makes it stale; the next listing replaces it.
+  await ok(s, 'tag', 'lab/other:1', 'lab/other:2');
+  assert.notEqual(generations(db).cached, generations(db).current);
+  assertListingsAgree(engine, 'after tag');
+});
+
+test('every kind of change invalidates the cache', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  const d = tempDir();
+  t.after(d.cleanup);
+  const engine = new EngineCore({ root: s.root });
+  t.after(() => engine.close());
+  const db = () => engine.store.db;
+  assertListingsAgree(engine, 'empty store');
+
+  const steps: [string, () => Promise<unknown> | unknown][] = [
+    ['load', () => ok(s, 'load', '-i', archive('two-images.tar'))],
+    ['load of more tags', () => ok(s, 'load', '-i', archive('small-multitag.tar'))],
+    ['tag', () => ok(s, 'tag', 'lab/other:1', 'lab/other:10')],
+    ['tag moved to another image', () => ok(s, 'tag', '127.0.0.1:5000/lab/small:1.0', 'lab/other:10')],
+    ['untag', () => ok(s, 'rmi', 'lab/other:10')],
+    ['import', () => ok(s, 'import', makeRootfsTar(d.dir))],
+    ['import with a tag', () => ok(s, 'import', makeRootfsTar(d.dir, 'b.tar', { 'etc/b': 'b' }), 'keep/me:1')],
+    ['prune of dangling images', () => ok(s, 'image', 'prune', '-f')],
+    ['rmi of an image', () => ok(s, 'rmi', 'keep/me:1')],
+    ['a reference changed directly', () => db().prepare("UPDATE refs SET name = 'docker.io/lab/other:9', tag = '9' WHERE name = 'docker.io/lab/other:1'").run()],
+    ['an image changed directly', () => db().prepare('UPDATE images SET created = created + 5000').run()],
+    [
+      'a parent set directly',
+      () => db().prepare("UPDATE images SET parent = (SELECT max(id) FROM images) WHERE id = (SELECT min(id) FROM images)").run(),
+    ],
+    ['a reference to a missing image', () => db().prepare(`INSERT INTO refs (name, repo, tag, digest, image_id, created) VALUES ('docker.io/lab/ghost:1', 'docker.io/lab/ghost', '1', NULL, 'sha256:${'e'.repeat(64)}', 0)`).run()],
+    ['system check --repair', () => ok(s, 'system', 'check', '--repair')],
+    ['prune of every unused image', () => ok(s, 'image', 'prune', '-a', '-f')],
+  ];
+  for (const [what, change] of steps) {
+    const before = generations(db()).current;
+    await change();
+    const g = generations(db());
+    assert.notEqual(g.current, before, `${what} bumps the generation`);
+    assert.notEqual(g.cached, g.current, `${what} leaves the cache stale`);
+    assertListingsAgree(engine, what);
+  }
+  // A store with a cache is consistent as far as system check is concerned.
+  assert.match(await ok(s, 'system', 'check'), /consistent\n$/);
+});
+
+test('damaged or foreign cached bytes are recomputed, never shown', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  await ok(s, 'load', '-i', archive('small-multitag.tar'));
+  await ok(s, 'load', '-i', archive('two-images.tar'));
+  const engine = new EngineCore({ root: s.root });
+  t.after(() => engine.close());
+  const db = engine.store.db;
+  assertListingsAgree(engine, 'valid');
+  const good = db.prepare('SELECT base FROM listing_cache').pluck().get() as Buffer;
+  assert.ok(decodeListingBase(good));
+
+  const flipped = Buffer.from(good);
+  flipped[flipped.length - 3]! ^= 0x20; // in the reference text
+  const header = Buffer.from(good);
+  header.writeUInt32LE(header.readUInt32LE(12) + 1, 12); // the image count
+  const format = Buffer.from(good);
+  format.writeUInt32LE(99, 4);
+  const misaligned = Buffer.alloc(good.length + 3);
+  good.copy(misaligned, 3);
+  const damaged: [string, Buffer][] = [
+    ['garbage', randomBytes(good.length)],
+    ['empty', Buffer.alloc(0)],
+    ['truncated', good.subarray(0, good.length - 1)],
+    ['longer', Buffer.concat([good, Buffer.from([0])])],
+    ['a flipped byte', flipped],
+    ['a wrong count', header],
+    ['another format version', format],
+  ];
+  for (const [what, bytes] of damaged) {
+    assert.equal(decodeListingBase(bytes), undefined, what);
+    db.prepare('UPDATE listing_cache SET base = ?').run(bytes);
+    assertListingsAgree(engine, what);
+    assert.deepEqual(db.prepare('SELECT base FROM listing_cache').pluck().get(), good, `${what}: replaced by a good copy`);
+  }
+  // Bytes at an address that typed arrays cannot view are copied first.
+  assert.deepEqual(decodeListingBase(misaligned.subarray(3)), decodeListingBase(good));
+  // Not ASCII: not cached at all.
+  const base = db.transaction(() => computeListingBase(db)).deferred();
+  assert.equal(encodeListingBase({ ...base, idText: base.idText.replace(/.$/, 'é') }), undefined);
+});
+
+test('a listing writes the cache only when it can do so at once, for the state it read', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  await ok(s, 'load', '-i', archive('two-images.tar'));
+  const engine = new EngineCore({ root: s.root });
+  t.after(() => engine.close());
+  const db = engine.store.db;
+  const q = listQuery(engine, {});
+  const expected = shown(readListing(engine, q, { cache: false }));
+
+  // Another connection holds the write lock: the listing neither waits nor writes.
+  const other = new Database(join(s.root, 'berth.db'));
+  t.after(() => other.close());
+  other.prepare('BEGIN IMMEDIATE').run();
+  const started = Date.now();
+  assert.deepEqual(shown(readListing(engine, q)), expected);
+  assert.ok(Date.now() - started < 5000, 'the listing did not wait for the lock');
+  other.prepare('ROLLBACK').run();
+  assert.equal(generations(db).cached, undefined);
+  assert.equal(db.pragma('busy_timeout', { simple: true }), 120_000, 'busy_timeout restored');
+  assert.equal(db.pragma('synchronous', { simple: true }), 2, 'synchronous FULL restored');
+
+  // The tables changed after the listing read them: what it computed is not stored.
+  const { generation } = db.transaction(() => readListingCache(db)).deferred();
+  const bytes = encodeListingBase(db.transaction(() => computeListingBase(db)).deferred())!;
+  await ok(s, 'tag', 'lab/other:1', 'lab/other:2');
+  assert.equal(writeListingCache(db, generation!, bytes), false);
+  assert.equal(generations(db).cached, undefined);
+
+  // Inside a transaction of the caller's, nothing is written either.
+  db.transaction(() => assert.deepEqual(shown(readListing(engine, q)), shown(readListing(engine, q, { cache: false }))))();
+  assert.equal(generations(db).cached, undefined);
+  readListing(engine, q);
+  assert.equal(generations(db).cached, generations(db).current);
+});
+
+test('a read-only database is never written', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  await ok(s, 'load', '-i', archive('two-images.tar'));
+  const file = join(s.root, 'berth.db');
+  const ro = openDatabase(file, { readonly: true });
+  t.after(() => ro.close());
+  const engine = { store: { db: ro } } as unknown as EngineCore;
+  const q = listQuery(new EngineCore({ root: s.root }), {});
+  const size = statSync(file).size;
+  const expected = shown(readListing(engine, q, { cache: false }));
+  assert.deepEqual(shown(readListing(engine, q)), expected);
+  assert.deepEqual(shown(readListing(engine, q)), expected);
+  assert.equal(generations(ro).cached, undefined);
+  assert.equal(statSync(file).size, size);
+  const { generation } = readListingCache(ro);
+  assert.equal(writeListingCache(ro, generation!, Buffer.alloc(8)), false);
+});
+
+test('a store at schema version 4 with images is migrated, and its listing cached', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  await ok(s, 'load', '-i', archive('small-multitag.tar'));
+  await ok(s, 'load', '-i', archive('two-images.tar'));
+  const file = join(s.root, 'berth.db');
+  const expected = noAge(await ok(s, 'images', '--no-trunc', '-a'));
+
+  // Take the store back to version 4: what migration 5 added goes, and the schema is then that
+  // of a store created by the first four migrations.
+  const v4 = new Database(file);
+  v4.exec(`
+    DROP TRIGGER images_insert_listing; DROP TRIGGER images_delete_listing; DROP TRIGGER images_update_listing;
+    DROP TRIGGER refs_insert_listing; DROP TRIGGER refs_delete_listing; DROP TRIGGER refs_update_listing;
+    DROP TABLE listing_cache; DELETE FROM counters WHERE name = 'listing';
+    PRAGMA user_version = 4;
+  `);
+  const fresh = new Database(':memory:');
+  for (const m of MIGRATIONS.slice(0, 4)) fresh.exec(m);
+  const schema = (db: Database.Database) => db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all();
+  assert.deepEqual(schema(v4), schema(fresh));
+  v4.close();
+  fresh.close();
+
+  assert.equal(noAge(await ok(s, 'images', '--no-trunc', '-a')), expected);
+  const engine = new EngineCore({ root: s.root });
+  t.after(() => engine.close());
+  assert.equal(engine.store.db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+  const g = generations(engine.store.db);
+  assert.equal(g.cached, g.current, 'the first listing after the migration cached the base');
+  assert.equal(noAge(await ok(s, 'images', '--no-trunc', '-a')), expected);
+  assertListingsAgree(engine, 'migrated');
+  await ok(s, 'rmi', 'lab/other:1');
+  assertListingsAgree(engine, 'migrated, then changed');
+});
