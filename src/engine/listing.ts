@@ -176,7 +176,7 @@ export function readListing(engine: EngineCore, q: ListQuery, opts: { cache?: bo
   const db = engine.store.db;
   const read = db
     .transaction(() => {
-      const cached = useCache ? readListingCache(db) : undefined;
+      const cached = useCache ? readListingCache(db, engine.store.paths) : undefined;
       const more = withLabels ? readParentsAndLabels(db) : undefined;
       let base = cached?.bytes ? decodeListingBase(cached.bytes) : undefined;
       // The cache stands for the tables read with it; should they disagree, the tables win.
@@ -187,7 +187,7 @@ export function readListing(engine: EngineCore, q: ListQuery, opts: { cache?: bo
     .deferred();
   if (read.generation !== undefined) {
     const bytes = encodeListingBase(read.base);
-    if (bytes) writeListingCache(db, read.generation, bytes);
+    if (bytes) writeListingCache(db, engine.store.paths, read.generation, bytes);
   }
   return filterBase(read.base, q, read.more);
 }

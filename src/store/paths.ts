@@ -19,6 +19,8 @@ export interface StorePaths {
   tmp: string;
   /** RUN --mount=type=cache directories and their index. */
   cacheMounts: string;
+  /** The images listing's cached base (listing-cache.ts). */
+  listingCache: string;
 }
 
 export function storePaths(root: string): StorePaths {
@@ -31,5 +33,6 @@ export function storePaths(root: string): StorePaths {
     containers: join(root, 'containers'),
     tmp: join(root, 'tmp'),
     cacheMounts: join(root, 'cache-mounts'),
+    listingCache: join(root, 'listing-cache'),
   };
 }

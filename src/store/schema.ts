@@ -182,30 +182,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_actor ON events(actor, type);
   `,
 
-  // 5: the images listing's base, materialized (see store/listing-cache.ts): one row, valid while
-  // its generation equals the 'listing' counter, which triggers bump on every change to images or
-  // refs, whoever writes them. A later migration that rebuilds either table must recreate its
-  // triggers (dropping a table drops them).
+  // 5: the images listing's base, materialized in a file beside the database (see
+  // store/listing-cache.ts), valid while the generation it records equals the 'listing' counter,
+  // which triggers set to a new random value on every change to images or refs, whoever writes
+  // them. Random rather than counted: a database put back from a copy can never meet a cache
+  // file written for different contents at the same generation. A later migration that rebuilds
+  // either table must recreate its triggers (dropping a table drops them).
   `
-  INSERT INTO counters (name, value) VALUES ('listing', 0) ON CONFLICT(name) DO NOTHING;
-
-  CREATE TABLE listing_cache (
-    id         INTEGER PRIMARY KEY CHECK (id = 1),
-    generation INTEGER NOT NULL,
-    base       BLOB NOT NULL
-  );
+  INSERT INTO counters (name, value) VALUES ('listing', abs(random() % 9007199254740991)) ON CONFLICT(name) DO NOTHING;
 
   CREATE TRIGGER images_insert_listing AFTER INSERT ON images
-    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+    BEGIN UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing'; END;
   CREATE TRIGGER images_delete_listing AFTER DELETE ON images
-    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+    BEGIN UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing'; END;
   CREATE TRIGGER images_update_listing AFTER UPDATE ON images
-    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+    BEGIN UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing'; END;
   CREATE TRIGGER refs_insert_listing AFTER INSERT ON refs
-    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+    BEGIN UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing'; END;
   CREATE TRIGGER refs_delete_listing AFTER DELETE ON refs
-    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+    BEGIN UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing'; END;
   CREATE TRIGGER refs_update_listing AFTER UPDATE ON refs
-    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'listing'; END;
+    BEGIN UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing'; END;
   `,
 ];

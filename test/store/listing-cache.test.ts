@@ -1,9 +1,9 @@
-// The images listing's base is cached in the store (listing_cache) and invalidated by triggers
-// on images and refs. These tests change the store in every way a user can, and after each
+// The images listing's base is cached in the store (a file beside the database, stamped with the
+// generation that triggers on images and refs change). These tests change the store in every way a user can, and after each
 // change hold the listing to one computed from the tables alone (readListing with cache: false).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -15,6 +15,7 @@ import { decodeListingBase, encodeListingBase } from '../../src/engine/listing-b
 import { readListingCache, writeListingCache } from '../../src/store/listing-cache.js';
 import { openDatabase, type DB } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/schema.js';
+import { storePaths } from '../../src/store/paths.js';
 import type { ImageSummary } from '../../src/engine/types.js';
 import { newStore, tempDir } from '../helpers/berth.js';
 import { fixturesDir } from '../helpers/paths.js';
@@ -41,11 +42,27 @@ function shown(l: ImageListing): ImageSummary[] {
   return imageSummaries(l);
 }
 
-/** The generation the cache was written at, and the store's current one. */
-function generations(db: DB): { cached: number | undefined; current: number } {
-  const cached = db.prepare('SELECT generation FROM listing_cache').pluck().get() as number | undefined;
+const MAGIC = 'berth listing\n\0\0';
+
+/** The generation the cache file was written at (undefined without one), and the store's current one. */
+function generations(db: DB, root: string): { cached: number | undefined; current: number } {
+  const file = storePaths(root).listingCache;
+  const cached = existsSync(file) ? readFileSync(file).readDoubleLE(MAGIC.length) : undefined;
   const current = db.prepare("SELECT value FROM counters WHERE name = 'listing'").pluck().get() as number;
   return { cached, current };
+}
+
+/** The cached bytes, without the file's header. */
+function cachedBytes(root: string): Buffer {
+  return readFileSync(storePaths(root).listingCache).subarray(MAGIC.length + 8);
+}
+
+/** Puts bytes in the cache file as if computed at the store's current generation. */
+function putCache(db: DB, root: string, bytes: Buffer): void {
+  const header = Buffer.alloc(MAGIC.length + 8);
+  header.write(MAGIC, 0, 'latin1');
+  header.writeDoubleLE(generations(db, root).current, MAGIC.length);
+  writeFileSync(storePaths(root).listingCache, Buffer.concat([header, bytes]));
 }
 
 /** Every query listed through the cache equals the listing read from the tables; afterwards the cache is current. */
@@ -57,7 +74,7 @@ function assertListingsAgree(engine: EngineCore, what: string): void {
     // The second one reads the cache that the first one wrote.
     assert.deepEqual(shown(readListing(engine, q)), uncached, `${what} (again): ${JSON.stringify(c)}`);
   }
-  const g = generations(engine.store.db);
+  const g = generations(engine.store.db, engine.store.paths.root);
   assert.equal(g.cached, g.current, `${what}: the cache is current after a listing`);
 }
 
@@ -74,17 +91,17 @@ test('the cache is written by the first listing and read by the next', async (t)
   const engine = new EngineCore({ root: s.root });
   t.after(() => engine.close());
   const db = engine.store.db;
-  assert.equal(generations(db).cached, undefined, 'nothing cached before a listing');
+  assert.equal(generations(db, s.root).cached, undefined, 'nothing cached before a listing');
   const q = listQuery(engine, {});
   const first = shown(readListing(engine, q));
-  const g = generations(db);
+  const g = generations(db, s.root);
   assert.equal(g.cached, g.current);
 
   // Proof that the next listing reads the cache: cached bytes that say something else (at the
   // current generation) are what it shows.
   const base = db.transaction(() => computeListingBase(db)).deferred();
   base.size = base.size.map((x) => x + 1);
-  db.prepare('UPDATE listing_cache SET base = ?').run(encodeListingBase(base));
+  putCache(db, s.root, Buffer.from(encodeListingBase(base)!));
   const doctored = shown(readListing(engine, q));
   assert.deepEqual(
     doctored.map((i) => i.Size),
@@ -94,7 +111,7 @@ test('the cache is written by the first listing and read by the next', async (t)
 
   // Any change to the tables makes it stale; the next listing replaces it.
   await ok(s, 'tag', 'lab/other:1', 'lab/other:2');
-  assert.notEqual(generations(db).cached, generations(db).current);
+  assert.notEqual(generations(db, s.root).cached, generations(db, s.root).current);
   assertListingsAgree(engine, 'after tag');
 });
 
@@ -129,9 +146,9 @@ test('every kind of change invalidates the cache', async (t) => {
     ['prune of every unused image', () => ok(s, 'image', 'prune', '-a', '-f')],
   ];
   for (const [what, change] of steps) {
-    const before = generations(db()).current;
+    const before = generations(db(), s.root).current;
     await change();
-    const g = generations(db());
+    const g = generations(db(), s.root);
     assert.notEqual(g.current, before, `${what} bumps the generation`);
     assert.notEqual(g.cached, g.current, `${what} leaves the cache stale`);
     assertListingsAgree(engine, what);
@@ -149,7 +166,7 @@ test('damaged or foreign cached bytes are recomputed, never shown', async (t) =>
   t.after(() => engine.close());
   const db = engine.store.db;
   assertListingsAgree(engine, 'valid');
-  const good = db.prepare('SELECT base FROM listing_cache').pluck().get() as Buffer;
+  const good = cachedBytes(s.root);
   assert.ok(decodeListingBase(good));
 
   const flipped = Buffer.from(good);
@@ -171,9 +188,15 @@ test('damaged or foreign cached bytes are recomputed, never shown', async (t) =>
   ];
   for (const [what, bytes] of damaged) {
     assert.equal(decodeListingBase(bytes), undefined, what);
-    db.prepare('UPDATE listing_cache SET base = ?').run(bytes);
+    putCache(db, s.root, bytes);
     assertListingsAgree(engine, what);
-    assert.deepEqual(db.prepare('SELECT base FROM listing_cache').pluck().get(), good, `${what}: replaced by a good copy`);
+    assert.deepEqual(cachedBytes(s.root), good, `${what}: replaced by a good copy`);
+  }
+  // A file that is not a cache at all, or one cut short in its header.
+  for (const [what, bytes] of [['not a cache', randomBytes(100)], ['a cut header', Buffer.from(MAGIC)]] as const) {
+    writeFileSync(storePaths(s.root).listingCache, bytes);
+    assertListingsAgree(engine, what);
+    assert.deepEqual(cachedBytes(s.root), good, `${what}: replaced by a good copy`);
   }
   // Bytes at an address that typed arrays cannot view are copied first.
   assert.deepEqual(decodeListingBase(misaligned.subarray(3)), decodeListingBase(good));
@@ -182,7 +205,7 @@ test('damaged or foreign cached bytes are recomputed, never shown', async (t) =>
   assert.equal(encodeListingBase({ ...base, idText: base.idText.replace(/.$/, 'é') }), undefined);
 });
 
-test('a listing writes the cache only when it can do so at once, for the state it read', async (t) => {
+test('a listing writes the cache without waiting for the database, and only for the state it read', async (t) => {
   const s = newStore();
   t.after(s.cleanup);
   await ok(s, 'load', '-i', archive('two-images.tar'));
@@ -192,30 +215,31 @@ test('a listing writes the cache only when it can do so at once, for the state i
   const q = listQuery(engine, {});
   const expected = shown(readListing(engine, q, { cache: false }));
 
-  // Another connection holds the write lock: the listing neither waits nor writes.
+  // Another connection holds the write lock: the listing does not wait, and the cache, which
+  // needs no lock, is written all the same.
   const other = new Database(join(s.root, 'berth.db'));
   t.after(() => other.close());
   other.prepare('BEGIN IMMEDIATE').run();
   const started = Date.now();
   assert.deepEqual(shown(readListing(engine, q)), expected);
   assert.ok(Date.now() - started < 5000, 'the listing did not wait for the lock');
+  assert.equal(generations(db, s.root).cached, generations(db, s.root).current);
   other.prepare('ROLLBACK').run();
-  assert.equal(generations(db).cached, undefined);
-  assert.equal(db.pragma('busy_timeout', { simple: true }), 120_000, 'busy_timeout restored');
-  assert.equal(db.pragma('synchronous', { simple: true }), 2, 'synchronous FULL restored');
+  rmSync(storePaths(s.root).listingCache);
 
   // The tables changed after the listing read them: what it computed is not stored.
-  const { generation } = db.transaction(() => readListingCache(db)).deferred();
+  const paths = storePaths(s.root);
+  const { generation } = db.transaction(() => readListingCache(db, paths)).deferred();
   const bytes = encodeListingBase(db.transaction(() => computeListingBase(db)).deferred())!;
   await ok(s, 'tag', 'lab/other:1', 'lab/other:2');
-  assert.equal(writeListingCache(db, generation!, bytes), false);
-  assert.equal(generations(db).cached, undefined);
+  assert.equal(writeListingCache(db, paths, generation!, bytes), false);
+  assert.equal(generations(db, s.root).cached, undefined);
 
   // Inside a transaction of the caller's, nothing is written either.
   db.transaction(() => assert.deepEqual(shown(readListing(engine, q)), shown(readListing(engine, q, { cache: false }))))();
-  assert.equal(generations(db).cached, undefined);
+  assert.equal(generations(db, s.root).cached, undefined);
   readListing(engine, q);
-  assert.equal(generations(db).cached, generations(db).current);
+  assert.equal(generations(db, s.root).cached, generations(db, s.root).current);
 });
 
 test('a read-only database is never written', async (t) => {
@@ -225,16 +249,19 @@ test('a read-only database is never written', async (t) => {
   const file = join(s.root, 'berth.db');
   const ro = openDatabase(file, { readonly: true });
   t.after(() => ro.close());
-  const engine = { store: { db: ro } } as unknown as EngineCore;
+  const paths = storePaths(s.root);
+  const engine = { store: { db: ro, paths } } as unknown as EngineCore;
   const q = listQuery(new EngineCore({ root: s.root }), {});
   const size = statSync(file).size;
   const expected = shown(readListing(engine, q, { cache: false }));
   assert.deepEqual(shown(readListing(engine, q)), expected);
   assert.deepEqual(shown(readListing(engine, q)), expected);
-  assert.equal(generations(ro).cached, undefined);
+  assert.equal(generations(ro, s.root).cached, undefined);
   assert.equal(statSync(file).size, size);
-  const { generation } = readListingCache(ro);
-  assert.equal(writeListingCache(ro, generation!, Buffer.alloc(8)), false);
+  assert.equal(existsSync(paths.listingCache), false);
+  const { generation } = readListingCache(ro, paths);
+  assert.equal(writeListingCache(ro, paths, generation!, Buffer.alloc(8)), false);
+  assert.equal(existsSync(paths.listingCache), false);
 });
 
 test('a store at schema version 4 with images is migrated, and its listing cached', async (t) => {
@@ -251,7 +278,7 @@ test('a store at schema version 4 with images is migrated, and its listing cache
   v4.exec(`
     DROP TRIGGER images_insert_listing; DROP TRIGGER images_delete_listing; DROP TRIGGER images_update_listing;
     DROP TRIGGER refs_insert_listing; DROP TRIGGER refs_delete_listing; DROP TRIGGER refs_update_listing;
-    DROP TABLE listing_cache; DELETE FROM counters WHERE name = 'listing';
+    DELETE FROM counters WHERE name = 'listing';
     PRAGMA user_version = 4;
   `);
   const fresh = new Database(':memory:');
@@ -260,15 +287,41 @@ test('a store at schema version 4 with images is migrated, and its listing cache
   assert.deepEqual(schema(v4), schema(fresh));
   v4.close();
   fresh.close();
+  rmSync(storePaths(s.root).listingCache);
 
   assert.equal(noAge(await ok(s, 'images', '--no-trunc', '-a')), expected);
   const engine = new EngineCore({ root: s.root });
   t.after(() => engine.close());
   assert.equal(engine.store.db.pragma('user_version', { simple: true }), MIGRATIONS.length);
-  const g = generations(engine.store.db);
+  const g = generations(engine.store.db, s.root);
   assert.equal(g.cached, g.current, 'the first listing after the migration cached the base');
   assert.equal(noAge(await ok(s, 'images', '--no-trunc', '-a')), expected);
   assertListingsAgree(engine, 'migrated');
   await ok(s, 'rmi', 'lab/other:1');
   assertListingsAgree(engine, 'migrated, then changed');
+});
+
+test('a database put back from a copy never takes a cache written for other contents', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  await ok(s, 'load', '-i', archive('two-images.tar'));
+  const file = join(s.root, 'berth.db');
+  // A copy of the database as it is now (checkpointed, so the file holds everything).
+  const c = new Database(file);
+  c.pragma('wal_checkpoint(TRUNCATE)');
+  c.close();
+  copyFileSync(file, join(s.root, 'copy.db'));
+  const before = await ok(s, 'images');
+  await ok(s, 'tag', 'lab/other:1', 'lab/other:2');
+  const after = await ok(s, 'images');
+  assert.notEqual(after, before);
+  // The copy is put back: the cache file, written for the later contents, must not be taken.
+  rmSync(`${file}-wal`, { force: true });
+  rmSync(`${file}-shm`, { force: true });
+  copyFileSync(join(s.root, 'copy.db'), file);
+  assert.equal(await ok(s, 'images'), before);
+  // A change now gives a generation of its own, not the one the discarded state had.
+  await ok(s, 'tag', 'lab/other:1', 'lab/other:3');
+  assert.match(await ok(s, 'images'), /lab\/other +3 /);
+  assert.doesNotMatch(await ok(s, 'images'), /lab\/other +2 /);
 });
