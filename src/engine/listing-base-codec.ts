@@ -9,7 +9,7 @@
 //             refs.from[m], refs.split[m], refs.to[m], refs.familiar[m]
 //   u8        isParent[n], refs.digest[m]
 //   text      the ID text, then the reference text, both ASCII
-import type { ListingBase } from './listing-base.js';
+import { isAscii, type ListingBase } from './listing-base.js';
 import { nodeZlib } from '../image/lazy-builtins.js';
 
 const MAGIC = 0x42534c42;
@@ -20,8 +20,6 @@ const HEADER = 32;
 function byteLength(n: number, m: number, idBytes: number, refBytes: number): number {
   return HEADER + 16 * n + 4 * (5 * n + 1 + 4 * m) + n + m + idBytes + refBytes;
 }
-
-const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
 /** zlib.crc32 came with Node 20.15; without it nothing is cached. */
 function crc32(): ((data: Uint8Array) => number) | undefined {

@@ -279,11 +279,8 @@ function newestFirst(keep: Int32Array, created: Float64Array, ids: Column, idsAs
   });
 }
 
-/**
- * Every image of the store in listing order: newest first, then by ID. Image p's ID is
- * idText[idFrom[p] .. idTo[p]) and its references are refs.at[p] .. refs.at[p + 1] - 1.
- */
-export interface ListingBase {
+/** Images in some order: image p's ID is idText[idFrom[p] .. idTo[p]). */
+export interface ImageColumns {
   length: number;
   idText: string;
   idFrom: Int32Array;
@@ -292,6 +289,13 @@ export interface ListingBase {
   idHexFrom: Int32Array;
   createdMs: Float64Array;
   size: Float64Array;
+}
+
+/**
+ * Every image of the store in listing order: newest first, then by ID. Image p's references
+ * are refs.at[p] .. refs.at[p + 1] - 1.
+ */
+export interface ListingBase extends ImageColumns {
   /** 1 when some image names image p as its parent (intermediate and dangling images). */
   isParent: Uint8Array;
   /** Where image p comes in a scan of the images table in primary-key order (where more columns, read later, line up). */

@@ -9,7 +9,7 @@ import { validateFilters, matchLabels, parseTimestamp, type Filters } from './fi
 import { invalidArgument } from '../image/errors.js';
 import { readListingCache, writeListingCache } from '../store/listing-cache.js';
 import { decodeListingBase, encodeListingBase } from './listing-base-codec.js';
-import { columnOf, computeListingBase, familiarStart, field, hexStart, readColumns, type Column, type ListingBase } from './listing-base.js';
+import { columnOf, computeListingBase, familiarStart, field, hexStart, readColumns, type Column, type ImageColumns, type ListingBase } from './listing-base.js';
 
 const ACCEPTED = ['dangling', 'label', 'before', 'since', 'reference', 'until'];
 
@@ -19,20 +19,11 @@ export interface ListOptions {
 }
 
 /**
- * The images listing in columns, as `images` shows it: what ImageSummary objects are made of,
+ * The images listing in columns, as `images` shows it (newest first, then by ID): what ImageSummary objects are made of,
  * kept as ranges of the texts read from the store, so that a table of 100,000 images is written
  * without making a string per cell (see listingId, refRepo, refTag, refDigest for the values).
  */
-export interface ImageListing {
-  length: number;
-  /** Image i of the listing (newest first, then by ID): its ID is idText[idFrom[i] .. idTo[i]). */
-  idText: string;
-  idFrom: Int32Array;
-  idTo: Int32Array;
-  /** Where the ID's hex part starts: after its first ':' (as docker's TruncateID cuts), else at idFrom. */
-  idHexFrom: Int32Array;
-  createdMs: Float64Array;
-  size: Float64Array;
+export interface ImageListing extends ImageColumns {
   /** With `details` only: parent ID and labels. */
   parent: (string | null)[];
   labels: (Record<string, string> | null)[];
