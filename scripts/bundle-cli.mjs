@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI into dist/src/bin/ (the package's bin): berth.js, the dispatcher
-// (src/cli/main.ts), and one self-contained file per command, cmd-NAME.js, holding the command,
-// the runner (src/cli/run-command.ts) and everything they import, better-sqlite3's JavaScript
-// included. A command thus loads two files. Node's ES module loader resolves, reads, compiles
-// and links each module on its own, and builds a facade over every built-in module imported;
+// (src/cli/main.ts); one self-contained file per command, cmd-NAME.js, holding the command, the
+// runner (src/cli/run-command.ts) and everything they import, better-sqlite3's JavaScript
+// included; and the pull's layer-analysis worker. A command thus loads two files. Node's ES
+// module loader resolves, reads, compiles and links each module on its own, builds a facade
+// over every built-in module imported and runs a lexer over every CommonJS package imported;
 // for `berth images` that cost more than listing 1,000 images. The bundles are CommonJS, which
-// Node loads with less work; undici and zstd-napi stay packages, required by the commands that
-// use them.
+// Node loads with less work; undici and zstd-napi stay packages, required by the code that
+// uses them.
 //
 // The files sit two directories below the package root, like every compiled module, so paths
-// the code makes relative to its own module (package.json, the native addons, worker and
-// monitor scripts, which stay unbundled in dist/) resolve the same from either place.
+// the code makes relative to its own module (package.json, the native addons, the container
+// monitor script, which stay unbundled in dist/) resolve the same from either place.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +58,11 @@ rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 await build({
-  entryPoints: { berth: main, ...Object.fromEntries(commands.map((c) => [`cmd-${c}`, `berth-command:${c}`])) },
+  entryPoints: {
+    berth: main,
+    ...Object.fromEntries(commands.map((c) => [`cmd-${c}`, `berth-command:${c}`])),
+    'registry-layer-worker': join(repo, 'dist', 'src', 'transport', 'registry-layer-worker.js'),
+  },
   outdir,
   bundle: true,
   format: 'cjs',
@@ -66,7 +71,7 @@ await build({
   external: ['undici', 'zstd-napi', 'bindings'],
   // import() becomes require(), which loads CommonJS without the ES module loader.
   supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__berthModuleUrl' },
+  define: { 'import.meta.url': '__berthModuleUrl', __BERTH_BUNDLE__: 'true' },
   // The directive first: esbuild's own "use strict" comes after the banner, where it does nothing.
   banner: { js: '"use strict";\nvar __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [commandsAsBundles],

@@ -3,6 +3,9 @@ import { Worker } from 'node:worker_threads';
 import { BufferRing } from '../registry/buffer-ring.js';
 import { LayerAnalyzer, type LayerAnalysis } from './layer-analysis.js';
 
+/** Defined (true) in the CLI bundle, which carries the worker bundled too (scripts/bundle-cli.mjs). */
+declare const __BERTH_BUNDLE__: boolean | undefined;
+
 /** What a pull feeds each layer's bytes to, to learn its diff ID and sizes. */
 export interface Analyzer {
   /**
@@ -64,7 +67,9 @@ export class AnalyzerPool {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('../transport/registry-layer-worker.js', import.meta.url));
+    // The bundled worker starts without Node's ES module loader (and the CommonJS lexer it runs on zstd-napi).
+    const bundled = typeof __BERTH_BUNDLE__ !== 'undefined' && __BERTH_BUNDLE__;
+    const w = new Worker(new URL(bundled ? './registry-layer-worker.js' : '../transport/registry-layer-worker.js', import.meta.url));
     w.unref();
     w.on('message', (m: WorkerReply) => {
       const s = this.streams.get(m.id);
