@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -25,14 +25,7 @@ export function requireCached(file: string): unknown {
   } finally {
     closeSync(fd);
   }
-  let cachedData: Buffer | undefined;
-  if (cachePath) {
-    try {
-      cachedData = readFileSync(cachePath);
-    } catch {
-      cachedData = undefined;
-    }
-  }
+  const cachedData = cachePath ? readOwnCache(cachePath) : undefined;
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new Script(wrapped, { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (cachePath && (!cachedData || script.cachedDataRejected)) {
@@ -43,6 +36,26 @@ export function requireCached(file: string): unknown {
   const fn = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: { exports: unknown }, f: string, d: string) => void;
   fn.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
   return module.exports;
+}
+
+/**
+ * The cache's bytes if the file is this user's own and nobody else may write it: V8 checks that
+ * a cache fits the source, not where it came from, and bytecode planted by another user (say in
+ * the home directory `sudo` kept) would run with this process's rights.
+ */
+function readOwnCache(path: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    // Non-blocking, so that a FIFO in its place does not hang the command (it is then refused).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.geteuid?.() || (st.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function cacheDir(): string | undefined {

@@ -3,7 +3,7 @@
 // a command to fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newStore, tempDir } from '../helpers/berth.js';
 
@@ -37,6 +37,20 @@ test('a command writes its code cache once, runs from it, and survives a damaged
     assert.equal(damaged.code, 0, damaged.stderr);
     assert.equal(damaged.stderr, '');
     assert.notDeepEqual(readFileSync(cache).subarray(0, 64), Buffer.alloc(64, 0x5a));
+
+    // A cache someone else owns, or may write, is not run: it is replaced by one of our own.
+    const good = readFileSync(cache);
+    chmodSync(cache, 0o666);
+    const writable = await s.run(['images', '-q'], { env });
+    assert.equal(writable.code, 0, writable.stderr);
+    assert.equal(statSync(cache).mode & 0o777, 0o600);
+    if (process.getuid?.() === 0) {
+      chownSync(cache, 65534, 65534);
+      const foreign = await s.run(['images', '-q'], { env });
+      assert.equal(foreign.code, 0, foreign.stderr);
+      assert.equal(statSync(cache).uid, 0);
+    }
+    assert.ok(readFileSync(cache).length > 1000 && good.length > 1000);
 
     // A cache directory that cannot be made costs nothing but the cache.
     const blocked = join(home.dir, 'not-a-dir');
