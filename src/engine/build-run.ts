@@ -23,6 +23,7 @@ import { mkdirAllIn } from '../runtime/rootfs.js';
 import { cgroupMode } from '../runtime/detect.js';
 import { mountOverlay } from '../runtime/mount.js';
 import type { CacheSeed, CacheSharing, HeldCache } from '../store/cache-mounts.js';
+import { readMountInfo } from '../store/mountinfo.js';
 
 export interface RunMountSpec {
   type: 'bind' | 'cache' | 'tmpfs' | 'secret';
@@ -202,22 +203,8 @@ export async function cleanupActiveRuns(): Promise<void> {
  * the one of the unified hierarchy.
  */
 function cgroupDirs(cgroupsPath: string): string[] {
-  let info: string;
-  try {
-    info = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const out = new Set<string>();
-  for (const line of info.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fstype = line.slice(sep + 3).split(' ')[0];
-    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    const mp = line.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-    out.add(mp + cgroupsPath);
-  }
-  return [...out];
+  const roots = readMountInfo().filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2');
+  return [...new Set(roots.map((m) => m.mountPoint + cgroupsPath))];
 }
 
 /**

@@ -420,22 +420,12 @@ export class RawBody implements ResponseBody {
           yield b;
           continue;
         }
-        if (this.failure) {
-          if (this.cur && this.fill > 0) {
-            const partial = this.cur.subarray(0, this.fill);
-            this.cur = undefined;
-            this.fill = 0;
-            yield partial;
-          }
-          throw this.failure;
-        }
-        if (this.complete) {
-          if (this.cur && this.fill > 0) {
-            const last = this.cur.subarray(0, this.fill);
-            this.cur = undefined;
-            this.fill = 0;
-            yield last;
-          }
+        const failure = this.failure;
+        if (failure || this.complete) {
+          // What the current buffer holds goes out before the error or the end.
+          const rest = this.takeFilled();
+          if (rest) yield rest;
+          if (failure) throw failure;
           return;
         }
         await this.waitForWake();
@@ -446,6 +436,15 @@ export class RawBody implements ResponseBody {
       this.cur = undefined;
       for (const b of this.ready.splice(0)) buffers.release(b);
     }
+  }
+
+  /** The filled part of the current buffer, which is then no longer current; undefined if empty. */
+  private takeFilled(): Buffer | undefined {
+    if (!this.cur || this.fill === 0) return undefined;
+    const filled = this.cur.subarray(0, this.fill);
+    this.cur = undefined;
+    this.fill = 0;
+    return filled;
   }
 
   /** Reads on into the current buffer, or a free one; starves (paused) when none is free. */

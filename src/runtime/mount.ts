@@ -5,10 +5,11 @@
  * take about 2 KiB. The kernel also caps one mount at 500 lower layers; beyond that, the
  * bottom layers are first mounted read-only and that mount becomes one lower layer.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MNT_DETACH, runtimeNative } from './native.js';
 import { BerthError } from '../image/errors.js';
+import { mountPointsUnder, readMountInfo } from '../store/mountinfo.js';
 
 /** The kernel's OVL_MAX_STACK. */
 const MAX_LOWER = 500;
@@ -75,29 +76,14 @@ export function mountOverlay(l: OverlayLayout): void {
   mountOnce(l.base, lowers, l.upper, l.work, l.target, false);
 }
 
-export function mountPoints(): string[] {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((line) => line.split(' ')[4])
-      .filter((p): p is string => p !== undefined)
-      .map((p) => p.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
-  } catch {
-    return [];
-  }
-}
-
 export function isMountPoint(p: string): boolean {
-  return mountPoints().includes(p);
+  return readMountInfo().some((m) => m.mountPoint === p);
 }
 
 /** Unmounts everything at or below dir, deepest first; lazily, so busy mounts cannot block. */
 export function unmountAll(dir: string): void {
   const n = runtimeNative();
-  const under = mountPoints()
-    .filter((p) => p === dir || p.startsWith(dir + '/'))
-    .sort((a, b) => b.length - a.length);
-  for (const p of under) {
+  for (const p of mountPointsUnder(dir)) {
     try {
       n.umount(p, MNT_DETACH);
     } catch (err) {

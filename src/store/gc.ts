@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountPointsUnder } from './mountinfo.js';
 import type { DB } from './db.js';
 import { processStartTime } from './process-identity.js';
 import { writeTx } from './db.js';
@@ -357,17 +358,5 @@ export class GarbageCollector {
 
 /** Whether anything is mounted at or below dir (a container's root file system, say). */
 function mountedUnder(dir: string): boolean {
-  let info: string;
-  try {
-    info = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return false;
-  }
-  for (const line of info.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (mp === undefined) continue;
-    const p = mp.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (p === dir || p.startsWith(dir + '/')) return true;
-  }
-  return false;
+  return mountPointsUnder(dir).length > 0;
 }

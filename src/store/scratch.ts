@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountPointsUnder } from './mountinfo.js';
 import type { Lease } from './leases.js';
 import { nodeChildProcess } from '../image/lazy-builtins.js';
 
@@ -107,23 +108,6 @@ function killCgroups(dir: string): void {
       // Already gone, or busy.
     }
   }
-}
-
-function mountPointsUnder(dir: string): string[] {
-  let info: string;
-  try {
-    info = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const line of info.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (mp === undefined) continue;
-    const p = mp.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (p === dir || p.startsWith(dir + '/')) out.push(p);
-  }
-  return out.sort((a, b) => b.length - a.length);
 }
 
 /** Lazily unmounts everything at or below dir (a RUN step's overlay left by a killed build). */
