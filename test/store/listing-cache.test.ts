@@ -84,12 +84,18 @@ async function ok(s: ReturnType<typeof newStore>, ...args: string[]): Promise<st
   return r.stdout;
 }
 
-test('the cache is written by the first listing and read by the next', async (t) => {
+/** A store with the given archives loaded, removed after the test, and an engine open on it. */
+async function loadedStore(t: { after: (fn: () => void) => void }, ...archives: string[]): Promise<{ s: ReturnType<typeof newStore>; engine: EngineCore }> {
   const s = newStore();
   t.after(s.cleanup);
-  await ok(s, 'load', '-i', archive('two-images.tar'));
+  for (const a of archives) await ok(s, 'load', '-i', archive(a));
   const engine = new EngineCore({ root: s.root });
   t.after(() => engine.close());
+  return { s, engine };
+}
+
+test('the cache is written by the first listing and read by the next', async (t) => {
+  const { s, engine } = await loadedStore(t, 'two-images.tar');
   const db = engine.store.db;
   assert.equal(generations(db, s.root).cached, undefined, 'nothing cached before a listing');
   const q = listQuery(engine, {});
@@ -116,12 +122,9 @@ test('the cache is written by the first listing and read by the next', async (t)
 });
 
 test('every kind of change invalidates the cache', async (t) => {
-  const s = newStore();
-  t.after(s.cleanup);
+  const { s, engine } = await loadedStore(t);
   const d = tempDir();
   t.after(d.cleanup);
-  const engine = new EngineCore({ root: s.root });
-  t.after(() => engine.close());
   const db = () => engine.store.db;
   assertListingsAgree(engine, 'empty store');
 
@@ -158,12 +161,7 @@ test('every kind of change invalidates the cache', async (t) => {
 });
 
 test('damaged or foreign cached bytes are recomputed, never shown', async (t) => {
-  const s = newStore();
-  t.after(s.cleanup);
-  await ok(s, 'load', '-i', archive('small-multitag.tar'));
-  await ok(s, 'load', '-i', archive('two-images.tar'));
-  const engine = new EngineCore({ root: s.root });
-  t.after(() => engine.close());
+  const { s, engine } = await loadedStore(t, 'small-multitag.tar', 'two-images.tar');
   const db = engine.store.db;
   assertListingsAgree(engine, 'valid');
   const good = cachedBytes(s.root);
@@ -206,11 +204,7 @@ test('damaged or foreign cached bytes are recomputed, never shown', async (t) =>
 });
 
 test('a listing writes the cache without waiting for the database, and only for the state it read', async (t) => {
-  const s = newStore();
-  t.after(s.cleanup);
-  await ok(s, 'load', '-i', archive('two-images.tar'));
-  const engine = new EngineCore({ root: s.root });
-  t.after(() => engine.close());
+  const { s, engine } = await loadedStore(t, 'two-images.tar');
   const db = engine.store.db;
   const q = listQuery(engine, {});
   const expected = shown(readListing(engine, q, { cache: false }));
