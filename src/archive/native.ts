@@ -59,6 +59,8 @@ export interface NativeArchive {
   lgetxattr(path: PathLike, key: PathLike): Buffer | null;
   llistxattr(path: PathLike): Buffer[];
   lremovexattr(path: PathLike, key: PathLike): void;
+  /** The address of the view's first byte modulo `align` (a power of two). */
+  addressMod(view: ArrayBufferView, align: number): number;
 }
 
 const ADDON = 'berth_archive.node';
@@ -100,3 +102,19 @@ export function nativeAvailable(): boolean {
     return false;
   }
 }
+
+/**
+ * The address of a view's first byte modulo `align` (a power of two), or undefined without the
+ * addon: whether memory suits O_DIRECT, which JavaScript cannot see.
+ */
+export function addressMod(view: ArrayBufferView, align: number): number | undefined {
+  if (loaded === undefined) {
+    if (addonMissing || !nativeAvailable()) {
+      addonMissing = true;
+      return undefined;
+    }
+  }
+  return loaded!.addressMod(view, align);
+}
+
+let addonMissing = false;

@@ -1,3 +1,5 @@
+import { addressMod } from '../archive/native.js';
+
 /**
  * Buffers that a blob download reads into. A ring is a fixed set of equal slots in one backing
  * store (shared memory when another thread reads them too), handed out and given back, so a
@@ -14,8 +16,13 @@ export interface BatchBuffers {
   onFree(cb: () => void): void;
 }
 
+/** Slots start on this boundary when the ring is asked to align them (the block size O_DIRECT wants). */
+export const RING_ALIGN = 4096;
+
 export class BufferRing implements BatchBuffers {
   readonly backing: ArrayBuffer | SharedArrayBuffer;
+  /** Where the first slot starts in `backing`. */
+  private readonly base: number;
   private readonly slots: Buffer[];
   private readonly free: number[];
   private readonly inUse: boolean[];
@@ -24,10 +31,13 @@ export class BufferRing implements BatchBuffers {
   constructor(
     readonly count: number,
     readonly size: number,
-    opts: { shared?: boolean } = {},
+    opts: { shared?: boolean; align?: boolean } = {},
   ) {
-    this.backing = opts.shared ? new SharedArrayBuffer(count * size) : new ArrayBuffer(count * size);
-    this.slots = Array.from({ length: count }, (_, i) => Buffer.from(this.backing, i * size, size));
+    const extra = opts.align ? RING_ALIGN : 0;
+    this.backing = opts.shared ? new SharedArrayBuffer(count * size + extra) : new ArrayBuffer(count * size + extra);
+    const mod = opts.align ? addressMod(new Uint8Array(this.backing, 0, 1), RING_ALIGN) : undefined;
+    this.base = mod ? RING_ALIGN - mod : 0;
+    this.slots = Array.from({ length: count }, (_, i) => Buffer.from(this.backing, this.base + i * size, size));
     this.free = Array.from({ length: count }, (_, i) => count - 1 - i);
     this.inUse = new Array<boolean>(count).fill(false);
   }
@@ -50,7 +60,7 @@ export class BufferRing implements BatchBuffers {
 
   release(view: Uint8Array): void {
     if (view.buffer !== this.backing) throw new Error('buffer does not belong to this ring');
-    const i = Math.floor(view.byteOffset / this.size);
+    const i = Math.floor((view.byteOffset - this.base) / this.size);
     if (!this.inUse[i]) return;
     this.inUse[i] = false;
     this.free.push(i);

@@ -14,8 +14,6 @@ import { TIMEOUTS, USER_AGENT, header, transportError, type HttpResponse, type R
 import type { BatchBuffers } from './buffer-ring.js';
 
 const SCRATCH = 64 << 10;
-/** A batch goes to the consumer once less than this is left in its buffer. */
-const MIN_READ = 32 << 10;
 /** Bytes the iterator form of a body buffers before the socket is paused. */
 const QUEUE_LIMIT = 1 << 20;
 const CRLF2 = Buffer.from('\r\n\r\n');
@@ -529,7 +527,9 @@ export class RawBody implements ResponseBody {
   private afterBatchData(): boolean {
     const f = this.framing;
     const done = f.kind === 'length' && f.remaining <= 0;
-    if (done || this.cur!.length - this.fill < MIN_READ) {
+    // Only full buffers go on (but the last), so every batch but the last is whole blocks at a
+    // block-aligned offset: what lets the store write them with O_DIRECT.
+    if (done || this.fill === this.cur!.length) {
       this.ready.push(this.cur!.subarray(0, this.fill));
       this.cur = undefined;
       this.fill = 0;

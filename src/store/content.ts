@@ -5,6 +5,7 @@ import type { DB } from './db.js';
 import { writeTx } from './db.js';
 import type { Lease } from './leases.js';
 import { fsyncDirAsync } from './durable.js';
+import { BlobFile } from './blob-file.js';
 import type { StorePaths } from './paths.js';
 import { corrupt, notFound, BerthError } from '../image/errors.js';
 import { digestHex, type Digest } from '../image/digest.js';
@@ -12,8 +13,6 @@ import { nodeCrypto, nodeFsPromises as fsp } from '../image/lazy-builtins.js';
 
 const createHash = (algorithm: string): Crypto.Hash => nodeCrypto().createHash(algorithm);
 const randomBytes = (size: number): Buffer => nodeCrypto().randomBytes(size);
-
-const SYNC_EVERY = 8 << 20;
 
 export interface WriteOptions {
   /** The digest the content must have; a mismatch fails the write and stores nothing. */
@@ -103,15 +102,13 @@ export class ContentStore {
     const tmp = join(this.paths.ingest, lease.ingestPrefix + randomBytes(6).toString('hex'));
     const hash = createHash('sha256');
     let size = 0;
-    let fh;
+    let file: BlobFile;
     try {
-      fh = await fsp().open(tmp, 'wx', 0o644);
+      file = await BlobFile.create(tmp);
     } catch (err) {
       throw ioError(err, 'cannot write to the store');
     }
     let ok = false;
-    let syncedAt = 0;
-    let syncing: Promise<unknown> | undefined;
     try {
       try {
         for await (const c of source) {
@@ -124,24 +121,11 @@ export class ContentStore {
             );
           }
           if (opts.onData) await opts.onData(chunk);
-          let off = 0;
-          while (off < chunk.length) {
-            const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
-            off += bytesWritten;
-          }
-          // Start writeback as data arrives, one sync in flight at a time, so the final fsync
-          // of a large blob has little left to do.
-          if (size - syncedAt >= SYNC_EVERY && !syncing) {
-            syncedAt = size;
-            const h = fh;
-            syncing = h.datasync().finally(() => (syncing = undefined));
-          }
+          await file.write(chunk);
         }
-        if (syncing) await syncing;
-        await fh.sync();
+        await file.sync();
       } finally {
-        if (syncing) await syncing.catch(() => undefined);
-        await fh.close();
+        await file.close();
       }
       const digest = 'sha256:' + hash.digest('hex');
       if (opts.expectedSize !== undefined && size !== opts.expectedSize) {

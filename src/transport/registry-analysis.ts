@@ -106,8 +106,8 @@ export class AnalyzerPool {
   ring(): BufferRing {
     const idle = this.idleRings.pop();
     if (idle) return idle;
-    if (this.disabled || !this.worker) return new BufferRing(RING_SLOTS, RING_SLOT);
-    const ring = new BufferRing(RING_SLOTS, RING_SLOT, { shared: true });
+    if (this.disabled || !this.worker) return new BufferRing(RING_SLOTS, RING_SLOT, { align: true });
+    const ring = new BufferRing(RING_SLOTS, RING_SLOT, { shared: true, align: true });
     const id = this.nextRing++;
     const sab = ring.backing as SharedArrayBuffer;
     this.ringIds.set(sab, id);

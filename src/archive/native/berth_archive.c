@@ -768,6 +768,26 @@ static napi_value js_lremovexattr(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
+/* The address of a typed array's first byte modulo `align` (a power of two): whether the memory
+ * suits O_DIRECT, which JavaScript cannot tell. */
+static napi_value js_address_mod(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  napi_typedarray_type type;
+  size_t length;
+  void *data = NULL;
+  napi_value ab;
+  size_t offset;
+  uint32_t align;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &offset) != napi_ok ||
+      napi_get_value_uint32(env, argv[1], &align) != napi_ok || align == 0 || (align & (align - 1)) != 0) {
+    napi_throw_type_error(env, NULL, "addressMod(typedArray, powerOfTwo)");
+    return NULL;
+  }
+  napi_value out;
+  napi_create_uint32(env, (uint32_t)((uintptr_t)data & (align - 1)), &out);
+  return out;
+}
+
 NAPI_MODULE_INIT() {
   EXPORT("openRoot", js_open_root);
   EXPORT("resolveIn", js_resolve_in);
@@ -795,5 +815,6 @@ NAPI_MODULE_INIT() {
   EXPORT("lgetxattr", js_lgetxattr);
   EXPORT("llistxattr", js_llistxattr);
   EXPORT("lremovexattr", js_lremovexattr);
+  EXPORT("addressMod", js_address_mod);
   return exports;
 }
