@@ -68,7 +68,7 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['undici', 'zstd-napi', 'bindings'],
+  external: ['zstd-napi', 'bindings'],
   // import() becomes require(), which loads CommonJS without the ES module loader.
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__berthModuleUrl', __BERTH_BUNDLE__: 'true' },

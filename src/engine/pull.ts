@@ -68,7 +68,6 @@ export async function pullImage(engine: EngineCore, name: string, opts: PullOpti
   if (!opts.allTags) ref = ref.tagNameOnly();
   const source = RegistrySource.forReference(ref, ['pull'], opts.auth);
   const analyzers = new AnalyzerPool();
-  analyzers.prewarm();
   const msg = (text: string) => opts.progress?.({ kind: 'message', text });
   try {
     const result: PullResult = { updated: false, images: [] };
@@ -201,6 +200,9 @@ async function pullOne(
   const picked = await pickManifest(source, doc, opts.platform);
   const manifest = picked.manifest.manifest;
   checkManifest(manifest);
+  // The analysis worker starts while the config comes, unless there is no layer to download:
+  // an up-to-date pull would otherwise wait for a worker it never uses.
+  if (manifest.layers.some((l) => !store.content.has(l.digest))) analyzers.prewarm();
   const tagOrDigest = ref.digest ? ref.toString() : ref.tag!;
   progress?.({ kind: 'message', text: `${tagOrDigest}: Pulling from ${ref.path}` });
 

@@ -5,6 +5,7 @@ import { CliError } from '../errors.js';
 import { credentialKey, loginServer, saveCredentials, storedCredentials, verifyLogin, type AuthConfig } from '../../engine/login.js';
 import { isKind } from '../../image/errors.js';
 import { DOCKER_HUB_AUTH_KEY } from '../../image/reference.js';
+import { baselineWasmOnly } from '../wasm-baseline.js';
 
 const PLAINTEXT_WARNING = (file: string) =>
   `\nWARNING! Your credentials are stored unencrypted in '${file}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`;
@@ -35,6 +36,7 @@ function prompt(ctx: CliContext, question: string, hidden = false): Promise<stri
 }
 
 export default async function login(argv: string[], ctx: CliContext): Promise<number> {
+  baselineWasmOnly();
   const { opts, args } = parseArgs<{ username?: string; password?: string; passwordStdin?: boolean }>(
     {
       name: 'login',

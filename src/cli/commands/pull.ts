@@ -8,6 +8,7 @@ import { BerthError } from '../../image/errors.js';
 import { parseNormalizedNamed, type NamedReference } from '../../image/reference.js';
 import { parsePlatform, type Platform } from '../../image/platform.js';
 import type { ProgressEvent } from '../../image/progress.js';
+import { baselineWasmOnly } from '../wasm-baseline.js';
 
 /**
  * Prints pull/push progress as the Docker CLI prints its JSON message stream: on a terminal one
@@ -60,6 +61,7 @@ export function parseRemote(input: string): NamedReference {
 }
 
 export default async function pull(argv: string[], ctx: CliContext): Promise<number> {
+  baselineWasmOnly();
   const { opts, args } = parseArgs<{ allTags?: boolean; platform?: string; quiet?: boolean }>(
     {
       name: 'pull',

@@ -4,8 +4,10 @@ import { CliError } from '../errors.js';
 import { pushImage } from '../../engine/push.js';
 import { BerthError } from '../../image/errors.js';
 import { JsonStreamPrinter, parseRemote } from './pull.js';
+import { baselineWasmOnly } from '../wasm-baseline.js';
 
 export default async function push(argv: string[], ctx: CliContext): Promise<number> {
+  baselineWasmOnly();
   const { opts, args } = parseArgs<{ allTags?: boolean; quiet?: boolean }>(
     {
       name: 'push',
