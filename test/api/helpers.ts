@@ -122,8 +122,9 @@ export async function startServe(opts: { root?: string; args?: string[]; env?: N
         await Promise.race([exited, sleep(10_000)]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      // Containers of the test are removed through the CLI, which also unmounts what they used.
-      const ids = (await runBerth(root, ['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+      // Containers of the test are removed through the CLI, which also unmounts what they used
+      // (not when the store is gone already: the CLI would make a new one, left behind).
+      const ids = existsSync(root) ? (await runBerth(root, ['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean) : [];
       if (ids.length) await runBerth(root, ['rm', '-f', ...ids]);
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
         .split('\n')

@@ -60,6 +60,7 @@ let baseTar: string | undefined;
 export function busyboxTar(): string {
   if (baseTar && existsSync(baseTar)) return baseTar;
   const t = tempDir('berth-busybox-');
+  process.once('exit', t.cleanup);
   baseTar = makeRootfsTar(t.dir, 'busybox.tar', { 'etc/group': 'root:x:0:\nstaff:x:50:tester\n', 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:/home/tester:/bin/sh\n' });
   return baseTar;
 }
