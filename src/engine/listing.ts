@@ -9,6 +9,7 @@ import { validateFilters, matchLabels, parseTimestamp, type Filters } from './fi
 import { invalidArgument } from '../image/errors.js';
 import { readListingCache, writeListingCache } from '../store/listing-cache.js';
 import { decodeListingBase, encodeListingBase } from './listing-base-codec.js';
+import { PATCH_LIMIT, patchListingBase } from './listing-patch.js';
 import { columnOf, computeListingBase, familiarStart, field, hexStart, readColumns, type Column, type ImageColumns, type ListingBase } from './listing-base.js';
 
 const ACCEPTED = ['dangling', 'label', 'before', 'since', 'reference', 'until'];
@@ -167,18 +168,29 @@ export function readListing(engine: EngineCore, q: ListQuery, opts: { cache?: bo
   const db = engine.store.db;
   const read = db
     .transaction(() => {
-      const cached = useCache ? readListingCache(db, engine.store.paths) : undefined;
+      const cached = useCache ? readListingCache(db, engine.store.paths, PATCH_LIMIT) : undefined;
       const more = withLabels ? readParentsAndLabels(db) : undefined;
+      // Cached and current, else cached before some changes and patched with them, else read whole.
       let base = cached?.bytes ? decodeListingBase(cached.bytes) : undefined;
+      let store = false;
+      if (!base && cached?.earlier) {
+        const earlier = decodeListingBase(cached.earlier.bytes);
+        base = earlier && patchListingBase(db, earlier, cached.earlier.changed);
+        store = base !== undefined;
+      }
       // The cache stands for the tables read with it; should they disagree, the tables win.
       if (base && more && more.count !== base.length) base = undefined;
-      if (base) return { base, more, generation: undefined };
-      return { base: computeListingBase(db), more, generation: cached?.generation };
+      if (!base) {
+        base = computeListingBase(db);
+        store = true;
+      }
+      const at = store && cached?.generation !== undefined ? { generation: cached.generation, seq: cached.seq } : undefined;
+      return { base, more, at };
     })
     .deferred();
-  if (read.generation !== undefined) {
+  if (read.at) {
     const bytes = encodeListingBase(read.base);
-    if (bytes) writeListingCache(db, engine.store.paths, read.generation, bytes);
+    if (bytes) writeListingCache(db, engine.store.paths, read.at, bytes);
   }
   return filterBase(read.base, q, read.more);
 }

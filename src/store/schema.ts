@@ -204,4 +204,74 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER refs_update_listing AFTER UPDATE ON refs
     BEGIN UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing'; END;
   `,
+
+  // 6: a log of the images whose listing rows changed, so a listing cached before a change is
+  // patched rather than recomputed (engine/listing-patch.ts). Each change gives the generation a
+  // new random value, as in 5, and appends the IDs of the images it touched — an image's parent
+  // too, whose parent flag may change — with that value. A cache records the generation and the
+  // log position it was computed at; it may be patched only if the log still holds that position
+  // with that generation, which also proves the database has the history the cache saw. The log
+  // keeps its last 10,000 entries.
+  `
+  CREATE TABLE listing_changes (
+    seq       INTEGER PRIMARY KEY,
+    gen       INTEGER NOT NULL,
+    image_id  TEXT
+  );
+  INSERT INTO listing_changes (seq, gen, image_id) SELECT 1, value, NULL FROM counters WHERE name = 'listing';
+
+  DROP TRIGGER images_insert_listing;
+  CREATE TRIGGER images_insert_listing AFTER INSERT ON images BEGIN
+    UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing';
+    INSERT INTO listing_changes (gen, image_id)
+      SELECT value, NEW.id FROM counters WHERE name = 'listing'
+      UNION ALL SELECT value, NEW.parent FROM counters WHERE name = 'listing' AND NEW.parent IS NOT NULL;
+    DELETE FROM listing_changes WHERE seq <= (SELECT max(seq) FROM listing_changes) - 10000;
+  END;
+
+  DROP TRIGGER images_delete_listing;
+  CREATE TRIGGER images_delete_listing AFTER DELETE ON images BEGIN
+    UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing';
+    INSERT INTO listing_changes (gen, image_id)
+      SELECT value, OLD.id FROM counters WHERE name = 'listing'
+      UNION ALL SELECT value, OLD.parent FROM counters WHERE name = 'listing' AND OLD.parent IS NOT NULL;
+    DELETE FROM listing_changes WHERE seq <= (SELECT max(seq) FROM listing_changes) - 10000;
+  END;
+
+  DROP TRIGGER images_update_listing;
+  CREATE TRIGGER images_update_listing AFTER UPDATE ON images BEGIN
+    UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing';
+    INSERT INTO listing_changes (gen, image_id)
+      SELECT value, OLD.id FROM counters WHERE name = 'listing'
+      UNION ALL SELECT value, NEW.id FROM counters WHERE name = 'listing'
+      UNION ALL SELECT value, OLD.parent FROM counters WHERE name = 'listing' AND OLD.parent IS NOT NULL
+      UNION ALL SELECT value, NEW.parent FROM counters WHERE name = 'listing' AND NEW.parent IS NOT NULL;
+    DELETE FROM listing_changes WHERE seq <= (SELECT max(seq) FROM listing_changes) - 10000;
+  END;
+
+  DROP TRIGGER refs_insert_listing;
+  CREATE TRIGGER refs_insert_listing AFTER INSERT ON refs BEGIN
+    UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing';
+    INSERT INTO listing_changes (gen, image_id)
+      SELECT value, NEW.image_id FROM counters WHERE name = 'listing';
+    DELETE FROM listing_changes WHERE seq <= (SELECT max(seq) FROM listing_changes) - 10000;
+  END;
+
+  DROP TRIGGER refs_delete_listing;
+  CREATE TRIGGER refs_delete_listing AFTER DELETE ON refs BEGIN
+    UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing';
+    INSERT INTO listing_changes (gen, image_id)
+      SELECT value, OLD.image_id FROM counters WHERE name = 'listing';
+    DELETE FROM listing_changes WHERE seq <= (SELECT max(seq) FROM listing_changes) - 10000;
+  END;
+
+  DROP TRIGGER refs_update_listing;
+  CREATE TRIGGER refs_update_listing AFTER UPDATE ON refs BEGIN
+    UPDATE counters SET value = abs(random() % 9007199254740991) WHERE name = 'listing';
+    INSERT INTO listing_changes (gen, image_id)
+      SELECT value, OLD.image_id FROM counters WHERE name = 'listing'
+      UNION ALL SELECT value, NEW.image_id FROM counters WHERE name = 'listing';
+    DELETE FROM listing_changes WHERE seq <= (SELECT max(seq) FROM listing_changes) - 10000;
+  END;
+  `,
 ];

@@ -13,6 +13,7 @@ import { parseFilters } from '../../src/engine/filters.js';
 import { computeListingBase } from '../../src/engine/listing-base.js';
 import { decodeListingBase, encodeListingBase } from '../../src/engine/listing-base-codec.js';
 import { readListingCache, writeListingCache } from '../../src/store/listing-cache.js';
+import { PATCH_LIMIT } from '../../src/engine/listing-patch.js';
 import { openDatabase, type DB } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/schema.js';
 import { storePaths } from '../../src/store/paths.js';
@@ -42,7 +43,7 @@ function shown(l: ImageListing): ImageSummary[] {
   return imageSummaries(l);
 }
 
-const MAGIC = 'berth listing\n\0\0';
+const MAGIC = 'berth listing 2\n';
 
 /** The generation the cache file was written at (undefined without one), and the store's current one. */
 function generations(db: DB, root: string): { cached: number | undefined; current: number } {
@@ -54,15 +55,23 @@ function generations(db: DB, root: string): { cached: number | undefined; curren
 
 /** The cached bytes, without the file's header. */
 function cachedBytes(root: string): Buffer {
-  return readFileSync(storePaths(root).listingCache).subarray(MAGIC.length + 8);
+  return readFileSync(storePaths(root).listingCache).subarray(MAGIC.length + 16);
 }
 
-/** Puts bytes in the cache file as if computed at the store's current generation. */
+/** Puts bytes in the cache file as if computed at the store's current state. */
 function putCache(db: DB, root: string, bytes: Buffer): void {
-  const header = Buffer.alloc(MAGIC.length + 8);
+  const header = Buffer.alloc(MAGIC.length + 16);
   header.write(MAGIC, 0, 'latin1');
   header.writeDoubleLE(generations(db, root).current, MAGIC.length);
+  header.writeDoubleLE(db.prepare('SELECT max(seq) FROM listing_changes').pluck().get() as number, MAGIC.length + 8);
   writeFileSync(storePaths(root).listingCache, Buffer.concat([header, bytes]));
+}
+
+/** The base read from the tables, with every size one more than it is: cached, it shows where the cache was used. */
+function doctoredBase(db: DB): Buffer {
+  const base = db.transaction(() => computeListingBase(db)).deferred();
+  base.size = base.size.map((x) => x + 1);
+  return Buffer.from(encodeListingBase(base)!);
 }
 
 /** Every query listed through the cache equals the listing read from the tables; afterwards the cache is current. */
@@ -105,9 +114,7 @@ test('the cache is written by the first listing and read by the next', async (t)
 
   // Proof that the next listing reads the cache: cached bytes that say something else (at the
   // current generation) are what it shows.
-  const base = db.transaction(() => computeListingBase(db)).deferred();
-  base.size = base.size.map((x) => x + 1);
-  putCache(db, s.root, Buffer.from(encodeListingBase(base)!));
+  putCache(db, s.root, doctoredBase(db));
   const doctored = shown(readListing(engine, q));
   assert.deepEqual(
     doctored.map((i) => i.Size),
@@ -116,9 +123,54 @@ test('the cache is written by the first listing and read by the next', async (t)
   assert.deepEqual(shown(readListing(engine, q, { cache: false })), first, 'cache: false reads the tables');
 
   // Any change to the tables makes it stale; the next listing replaces it.
+  rmSync(storePaths(s.root).listingCache);
+  readListing(engine, q);
   await ok(s, 'tag', 'lab/other:1', 'lab/other:2');
   assert.notEqual(generations(db, s.root).cached, generations(db, s.root).current);
   assertListingsAgree(engine, 'after tag');
+});
+
+test('after a change, the cached base is patched with the changed images only', async (t) => {
+  const { s, engine } = await loadedStore(t, 'small-multitag.tar', 'two-images.tar');
+  const db = engine.store.db;
+  const q = listQuery(engine, { all: true });
+  const truth = () => shown(readListing(engine, q, { cache: false }));
+  const sizes = (l: ImageSummary[]) => new Map(l.map((i) => [i.Id, i.Size]));
+  const idOf = async (ref: string) => (await ok(s, 'inspect', '--format', '{{.Id}}', ref)).trim();
+  const tagged = await idOf('lab/other:1');
+
+  // The cache says every image is a byte bigger than it is; only a row read again is right.
+  putCache(db, s.root, doctoredBase(db));
+  await ok(s, 'tag', 'lab/other:1', 'lab/patched:1');
+  const listed = sizes(shown(readListing(engine, q)));
+  for (const [id, size] of sizes(truth())) assert.equal(listed.get(id), id === tagged ? size : size + 1, id);
+  const g = generations(db, s.root);
+  assert.equal(g.cached, g.current, 'the patched base is cached');
+
+  // Removing an image and its tags takes its row out and leaves the others as cached.
+  await ok(s, 'rmi', 'lab/patched:1', 'lab/other:1');
+  const left = sizes(shown(readListing(engine, q)));
+  assert.equal(left.has(tagged), false);
+  for (const [id, size] of sizes(truth())) assert.equal(left.get(id), size + 1, id);
+
+  // Too many images changed at once: the base is read whole.
+  putCache(db, s.root, doctoredBase(db));
+  const add = db.prepare("INSERT INTO images (id, created, size, os, arch, added) VALUES (?, ?, 1, 'linux', 'amd64', 0)");
+  db.transaction(() => {
+    for (let i = 0; i <= PATCH_LIMIT; i++) add.run(`sha256:${i.toString(16).padStart(64, '0')}`, i);
+  })();
+  assert.deepEqual(shown(readListing(engine, q)), truth());
+
+  // Changes that the log no longer reaches back to: the base is read whole.
+  putCache(db, s.root, doctoredBase(db));
+  const bump = db.prepare('UPDATE images SET created = created + 1 WHERE id = ?');
+  db.transaction(() => {
+    for (let i = 0; i < 5001; i++) bump.run(tagged.replace(/.$/, '0'));
+    for (let i = 0; i < 5001; i++) bump.run('sha256:' + '0'.repeat(64));
+  })();
+  assert.ok((db.prepare('SELECT count(*) FROM listing_changes').pluck().get() as number) <= 10_001, 'the log keeps its last entries only');
+  assert.deepEqual(shown(readListing(engine, q)), truth());
+  assertListingsAgree(engine, 'after many changes');
 });
 
 test('every kind of change invalidates the cache', async (t) => {
@@ -223,10 +275,10 @@ test('a listing writes the cache without waiting for the database, and only for 
 
   // The tables changed after the listing read them: what it computed is not stored.
   const paths = storePaths(s.root);
-  const { generation } = db.transaction(() => readListingCache(db, paths)).deferred();
+  const { generation, seq } = db.transaction(() => readListingCache(db, paths, PATCH_LIMIT)).deferred();
   const bytes = encodeListingBase(db.transaction(() => computeListingBase(db)).deferred())!;
   await ok(s, 'tag', 'lab/other:1', 'lab/other:2');
-  assert.equal(writeListingCache(db, paths, generation!, bytes), false);
+  assert.equal(writeListingCache(db, paths, { generation: generation!, seq }, bytes), false);
   assert.equal(generations(db, s.root).cached, undefined);
 
   // Inside a transaction of the caller's, nothing is written either.
@@ -253,8 +305,8 @@ test('a read-only database is never written', async (t) => {
   assert.equal(generations(ro, s.root).cached, undefined);
   assert.equal(statSync(file).size, size);
   assert.equal(existsSync(paths.listingCache), false);
-  const { generation } = readListingCache(ro, paths);
-  assert.equal(writeListingCache(ro, paths, generation!, Buffer.alloc(8)), false);
+  const { generation, seq } = readListingCache(ro, paths, PATCH_LIMIT);
+  assert.equal(writeListingCache(ro, paths, { generation: generation!, seq }, Buffer.alloc(8)), false);
   assert.equal(existsSync(paths.listingCache), false);
 });
 
@@ -266,10 +318,11 @@ test('a store at schema version 4 with images is migrated, and its listing cache
   const file = join(s.root, 'berth.db');
   const expected = noAge(await ok(s, 'images', '--no-trunc', '-a'));
 
-  // Take the store back to version 4: what migration 5 added goes, and the schema is then that
-  // of a store created by the first four migrations.
+  // Take the store back to version 4: what migrations 5 and 6 added goes, and the schema is then
+  // that of a store created by the first four migrations.
   const v4 = new Database(file);
   v4.exec(`
+    DROP TABLE listing_changes;
     DROP TRIGGER images_insert_listing; DROP TRIGGER images_delete_listing; DROP TRIGGER images_update_listing;
     DROP TRIGGER refs_insert_listing; DROP TRIGGER refs_delete_listing; DROP TRIGGER refs_update_listing;
     DELETE FROM counters WHERE name = 'listing';
