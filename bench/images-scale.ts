@@ -1,4 +1,5 @@
-// `images`, `images -q` and `rmi` of one image at 1,000, 10,000 and 100,000 distinct images:
+// `images`, `images -q`, `rmi` of one image and the `images` right after it (the first listing
+// after a change, which patches the cached listing) at 1,000, 10,000 and 100,000 distinct images:
 // whole-process wall time of the real CLI, against a bare `node -e 0` start measured in the same
 // run. Usage: node dist/bench/images-scale.js [1000,10000,100000] [--runs N] [--baseline MAIN_JS]
 // (--baseline: also time `images` and `images -q` of another build, e.g. a git worktree's
@@ -260,6 +261,8 @@ interface Result {
   images: number;
   quiet: number;
   rmi: number;
+  /** `images` right after each rmi: the first listing after a change. */
+  afterChange: number;
   /** With --baseline: the other build's images and images -q, measured in the same rounds. */
   baseImages?: number;
   baseQuiet?: number;
@@ -286,6 +289,7 @@ async function measure(n: number, runs: number, baseline: string | undefined): P
   const images: number[] = [];
   const quiet: number[] = [];
   const rmi: number[] = [];
+  const afterChange: number[] = [];
   const baseImages: number[] = [];
   const baseQuiet: number[] = [];
   // One untimed round warms the page cache and the database file.
@@ -307,11 +311,13 @@ async function measure(n: number, runs: number, baseline: string | undefined): P
       const d = mustSucceed('rmi', timeBerth(root, ['rmi', `${familiarRepoOf(i)}:v${i}`]));
       if (!/^Untagged: .*\nDeleted: sha256:/.test(d.stdout.toString())) throw new Error(`unexpected rmi output: ${d.stdout}`);
       rmi.push(d.ms);
+      // Each target has one tag: its row goes.
+      afterChange.push(listed('images after rmi', timeBerth(root, ['images']), rows - r));
     }
   } finally {
     await restoreTargets(root, n, targets);
   }
-  const out: Result = { n, rows, node: median(node), images: median(images), quiet: median(quiet), rmi: median(rmi) };
+  const out: Result = { n, rows, node: median(node), images: median(images), quiet: median(quiet), rmi: median(rmi), afterChange: median(afterChange) };
   if (base) {
     out.baseImages = median(baseImages);
     out.baseQuiet = median(baseQuiet);
@@ -331,7 +337,7 @@ async function main(): Promise<void> {
   }
   console.log(`\nimages-scale: whole-process wall time, median of ${runs} runs (berth = node ${process.version} + CLI)\n`);
   printTable(
-    ['images', 'rows', 'node -e 0', 'images', 'images -q', 'rmi', 'images-node', 'images -q-node', 'rmi-node', 'images/node'],
+    ['images', 'rows', 'node -e 0', 'images', 'images -q', 'rmi', 'images after rmi', 'images-node', 'images -q-node', 'rmi-node', 'images/node'],
     results.map((r) => [
       String(r.n),
       String(r.rows),
@@ -339,6 +345,7 @@ async function main(): Promise<void> {
       ms(r.images),
       ms(r.quiet),
       ms(r.rmi),
+      ms(r.afterChange),
       ms(r.images - r.node),
       ms(r.quiet - r.node),
       ms(r.rmi - r.node),
