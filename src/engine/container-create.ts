@@ -16,6 +16,7 @@ import { containerEvent, nowString, type ContainerSpecRecord, type HostConfigRec
 import { randomName } from './container-names.js';
 import { containerFs } from '../runtime/container-files.js';
 import type { ContainerRow } from '../runtime/container-store.js';
+import { limitRecord, type LimitOptions } from './container-limits.js';
 
 export interface MountOption {
   type: string;
@@ -25,7 +26,7 @@ export interface MountOption {
   propagation?: string;
 }
 
-export interface ContainerCreateOptions {
+export interface ContainerCreateOptions extends LimitOptions {
   /** The image as the user named it. */
   image: string;
   name?: string;
@@ -143,6 +144,11 @@ export async function createContainer(engine: EngineCore, opts: ContainerCreateO
   }
   const network = opts.network === undefined || opts.network === '' || opts.network === 'default' || opts.network === 'bridge' ? 'host' : opts.network;
   if (network !== 'host' && network !== 'none') throw invalidArgument(`network ${network} not found`);
+  const limits = limitRecord(opts);
+  if (limits.Sysctls && network === 'host') {
+    const net = Object.keys(limits.Sysctls).find((k) => k.startsWith('net.'));
+    if (net) throw invalidArgument(`sysctl "${net}" not allowed in host network namespace`);
+  }
   const img = resolveImage(store, opts.image);
   const imgConfig = imageConfigOf(await store.content.readBuffer(img.id));
   const id = newId();
@@ -224,9 +230,9 @@ export async function createContainer(engine: EngineCore, opts: ContainerCreateO
     ReadonlyRootfs: Boolean(opts.readOnly),
     GroupAdd: opts.groupAdd && opts.groupAdd.length ? opts.groupAdd : null,
     ConsoleSize: opts.consoleSize ?? [0, 0],
-    ExtraHosts: null,
     Dns: [],
     ...(Object.keys(tmpfs).length ? { Tmpfs: tmpfs } : {}),
+    ...limits,
   };
 
   const snaps = new Snapshots(store);

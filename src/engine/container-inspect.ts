@@ -5,6 +5,7 @@ import { containerFs, containerPaths } from '../runtime/container-files.js';
 import { getContainer } from './containers.js';
 import { hostInfo } from '../runtime/detect.js';
 import { MASKED_PATHS, READONLY_PATHS, SHM_SIZE } from '../runtime/spec.js';
+import { unmaskedPaths } from './container-limits.js';
 import { goContainerConfig } from '../transport/v1-id.js';
 import { parseRfc3339, rfc3339Nano, ZERO_TIME } from '../runtime/time.js';
 import { stateString } from './container-list.js';
@@ -43,8 +44,8 @@ export function inspectRow(engine: EngineCore, row: ContainerRow, opts: { size?:
     VolumeDriver: '',
     VolumesFrom: null,
     ConsoleSize: hc.ConsoleSize,
-    CapAdd: null,
-    CapDrop: null,
+    CapAdd: hc.CapAdd ?? null,
+    CapDrop: hc.CapDrop ?? null,
     CgroupnsMode: host.cgroupMode === 'unified' ? 'private' : 'host',
     Dns: hc.Dns,
     DnsOptions: [],
@@ -56,19 +57,20 @@ export function inspectRow(engine: EngineCore, row: ContainerRow, opts: { size?:
     Links: null,
     OomScoreAdj: 0,
     PidMode: '',
-    Privileged: false,
+    Privileged: Boolean(hc.Privileged),
     PublishAllPorts: false,
     ReadonlyRootfs: hc.ReadonlyRootfs,
-    SecurityOpt: null,
+    SecurityOpt: hc.SecurityOpt ?? null,
     ...(hc.Tmpfs ? { Tmpfs: hc.Tmpfs } : {}),
     UTSMode: '',
     UsernsMode: '',
-    ShmSize: SHM_SIZE,
+    ShmSize: hc.ShmSize ?? SHM_SIZE,
+    ...(hc.Sysctls ? { Sysctls: hc.Sysctls } : {}),
     Runtime: host.runtime?.name ?? 'runc',
     Isolation: '',
-    CpuShares: 0,
-    Memory: 0,
-    NanoCpus: 0,
+    CpuShares: hc.CpuShares ?? 0,
+    Memory: hc.Memory ?? 0,
+    NanoCpus: hc.NanoCpus ?? 0,
     CgroupParent: '',
     BlkioWeight: 0,
     BlkioWeightDevice: [],
@@ -80,24 +82,25 @@ export function inspectRow(engine: EngineCore, row: ContainerRow, opts: { size?:
     CpuQuota: 0,
     CpuRealtimePeriod: 0,
     CpuRealtimeRuntime: 0,
-    CpusetCpus: '',
+    CpusetCpus: hc.CpusetCpus ?? '',
     CpusetMems: '',
     Devices: [],
     DeviceCgroupRules: null,
     DeviceRequests: null,
-    MemoryReservation: 0,
-    MemorySwap: 0,
+    MemoryReservation: hc.MemoryReservation ?? 0,
+    MemorySwap: hc.MemorySwap ?? 0,
     MemorySwappiness: null,
     OomKillDisable: null,
-    PidsLimit: null,
-    Ulimits: [],
+    PidsLimit: hc.PidsLimit ?? null,
+    Ulimits: hc.Ulimits ?? [],
     CpuCount: 0,
     CpuPercent: 0,
     IOMaximumIOps: 0,
     IOMaximumBandwidth: 0,
     ...(hc.Mounts ? { Mounts: hc.Mounts } : {}),
-    MaskedPaths: MASKED_PATHS,
-    ReadonlyPaths: READONLY_PATHS,
+    // Docker records no defaults for a privileged container, and none are applied with systempaths=unconfined.
+    MaskedPaths: hc.Privileged ? null : unmaskedPaths(hc) ? [] : MASKED_PATHS,
+    ReadonlyPaths: hc.Privileged ? null : unmaskedPaths(hc) ? [] : READONLY_PATHS,
   };
   const graph =
     row.snapshotter === 'overlay'

@@ -3,7 +3,7 @@
  * Every operation first reconciles the records it reads with the processes that really run.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +34,8 @@ import { connectAttach, encodeFrame, Frame, FrameDecoder } from '../runtime/atta
 import { readLog, type LogRecord } from '../runtime/jsonlog.js';
 import { lastEventSeq, latestEvent } from '../store/events.js';
 import { chainOf } from './container-create.js';
+import { extraHostLines, processLimits, specResources, unmaskedPaths } from './container-limits.js';
+import { hostDevices } from '../runtime/host-devices.js';
 import { selfStartTime } from '../store/process-identity.js';
 import { parseRfc3339 } from '../runtime/time.js';
 
@@ -82,7 +84,7 @@ export function getContainer(engine: EngineCore, input: string): ContainerRow {
   return reconcile(engine.store, findContainer(engine.store, input));
 }
 
-function etcFiles(dir: string, hostname: string): { hosts: string; hostname: string; resolvConf: string } {
+function etcFiles(dir: string, hostname: string, extraHosts: string): { hosts: string; hostname: string; resolvConf: string } {
   const hosts = join(dir, 'hosts');
   const hn = join(dir, 'hostname');
   const resolv = join(dir, 'resolv.conf');
@@ -91,6 +93,7 @@ function etcFiles(dir: string, hostname: string): { hosts: string; hostname: str
   } catch {
     writeFileSync(hosts, '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
   }
+  if (extraHosts) appendFileSync(hosts, extraHosts);
   writeFileSync(hn, hostname + '\n');
   try {
     copyFileSync('/etc/resolv.conf', resolv);
@@ -137,7 +140,9 @@ export async function prepareBundle(engine: EngineCore, row: ContainerRow): Prom
     const user = resolveUser(rootfs, cfg.User ?? '', spec.HostConfig.GroupAdd ?? []);
     const cwd = cfg.WorkingDir || '/';
     if (cwd !== '/') mkdirAllIn(rootfs, cwd, 0o755);
-    const etc = etcFiles(paths.dir, cfg.Hostname ?? '');
+    const hc = spec.HostConfig;
+    const etc = etcFiles(paths.dir, cfg.Hostname ?? '', extraHostLines(hc));
+    const limits = processLimits(hc);
     const tmpfs = Object.entries(spec.HostConfig.Tmpfs ?? {}).map(([destination, o]) => ({
       destination,
       options: ['nosuid', 'nodev', 'noexec', ...o.split(',').filter(Boolean)],
@@ -152,7 +157,16 @@ export async function prepareBundle(engine: EngineCore, row: ContainerRow): Prom
         gid: user.gid,
         additionalGids: user.additionalGids,
         terminal: Boolean(cfg.Tty),
+        rlimits: limits.rlimits,
+        noNewPrivileges: limits.noNewPrivileges,
       },
+      capabilities: limits.capabilities,
+      privileged: Boolean(hc.Privileged),
+      unmaskedPaths: unmaskedPaths(hc),
+      devices: hc.Privileged ? hostDevices() : undefined,
+      shmSize: hc.ShmSize,
+      resources: specResources(hc),
+      sysctl: hc.Sysctls,
       rootfs,
       readonlyRootfs: spec.HostConfig.ReadonlyRootfs,
       hostname: cfg.Hostname ?? '',

@@ -13,6 +13,8 @@ import { resolveUser } from '../runtime/user.js';
 import { containerEnv, getContainer, type AttachIo } from './containers.js';
 import { within } from '../runtime/time.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processLimits } from './container-limits.js';
+import { allCapabilities } from '../runtime/capabilities.js';
 
 export interface ExecOptions {
   cmd: string[];
@@ -22,6 +24,8 @@ export interface ExecOptions {
   tty?: boolean;
   stdin?: boolean;
   detach?: boolean;
+  /** Every capability for this process (the container's devices and masks stay as they are). */
+  privileged?: boolean;
 }
 
 /** An exec that could not start, with Docker's exit code for it (126 or 127). */
@@ -49,16 +53,22 @@ export async function execInContainer(engine: EngineCore, input: string, opts: E
   }
   const user = resolveUser(rootfs, opts.user ?? cfg.User ?? '', spec.HostConfig.GroupAdd ?? []);
   const size = io.size?.();
-  const proc = processSpec({
-    args: opts.cmd,
-    env: containerEnv(cfg.Hostname ?? '', Boolean(opts.tty), cfg.Env, opts.env ?? []),
-    cwd: opts.workdir || cfg.WorkingDir || '/',
-    uid: user.uid,
-    gid: user.gid,
-    additionalGids: user.additionalGids,
-    terminal: Boolean(opts.tty),
-    consoleSize: size,
-  });
+  const limits = processLimits(spec.HostConfig);
+  const proc = processSpec(
+    {
+      args: opts.cmd,
+      env: containerEnv(cfg.Hostname ?? '', Boolean(opts.tty), cfg.Env, opts.env ?? []),
+      cwd: opts.workdir || cfg.WorkingDir || '/',
+      uid: user.uid,
+      gid: user.gid,
+      additionalGids: user.additionalGids,
+      terminal: Boolean(opts.tty),
+      consoleSize: size,
+      rlimits: limits.rlimits,
+      noNewPrivileges: limits.noNewPrivileges,
+    },
+    opts.privileged ? allCapabilities() : limits.capabilities,
+  );
   const tag = randomBytes(6).toString('hex');
   const processFile = join(paths.runDir, `${row.id}.exec-${tag}.json`);
   writeFileSync(processFile, JSON.stringify(proc));

@@ -35,6 +35,21 @@ export interface HostConfigRecord {
   ExtraHosts: string[] | null;
   Dns: string[];
   Tmpfs?: Record<string, string>;
+  // Privileges and limits (engine/container-limits.ts); absent in records of older berths.
+  Privileged?: boolean;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  SecurityOpt?: string[] | null;
+  Ulimits?: { Name: string; Hard: number; Soft: number }[];
+  ShmSize?: number;
+  Memory?: number;
+  MemorySwap?: number;
+  MemoryReservation?: number;
+  NanoCpus?: number;
+  CpuShares?: number;
+  CpusetCpus?: string;
+  PidsLimit?: number | null;
+  Sysctls?: Record<string, string>;
 }
 
 /** What the `config` column holds: the container as Docker's inspect needs it. */

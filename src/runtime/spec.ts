@@ -64,6 +64,34 @@ export interface ProcessInput {
   additionalGids: number[];
   terminal: boolean;
   consoleSize?: { rows: number; cols: number };
+  /** --ulimit: replaces the default of the same type. */
+  rlimits?: Rlimit[];
+  /** --security-opt no-new-privileges. */
+  noNewPrivileges?: boolean;
+}
+
+export interface Rlimit {
+  /** RLIMIT_NOFILE and the like. */
+  type: string;
+  soft: number;
+  hard: number;
+}
+
+/** The cgroup limits of --memory, --cpus, --pids-limit and the like, as the OCI spec words them. */
+export interface Resources {
+  memory?: { limit?: number; swap?: number; reservation?: number };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
+  pids?: { limit: number };
+}
+
+export interface DeviceNode {
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
 }
 
 export interface SpecInput {
@@ -81,6 +109,15 @@ export interface SpecInput {
   cgroupNamespace: boolean;
   capabilities?: string[];
   annotations?: Record<string, string>;
+  /** --privileged: every device and capability, nothing masked, /sys and cgroups writable. */
+  privileged?: boolean;
+  /** --security-opt systempaths=unconfined: nothing masked or read-only under /proc and /sys. */
+  unmaskedPaths?: boolean;
+  /** Device nodes to create in the container's /dev (a privileged container's: the host's). */
+  devices?: DeviceNode[];
+  shmSize?: number;
+  resources?: Resources;
+  sysctl?: Record<string, string>;
 }
 
 /** The possible CPUs' thermal_throttle directories, masked by Docker since 28. */
@@ -110,6 +147,12 @@ function nofileLimit(): { soft: number; hard: number } {
   return { soft: Math.min(1024, nofileHard), hard: nofileHard };
 }
 
+/** The default RLIMIT_NOFILE unless --ulimit sets it, then the --ulimit ones. */
+function rlimitsOf(given: readonly Rlimit[]): Rlimit[] {
+  const out = given.some((r) => r.type === 'RLIMIT_NOFILE') ? [] : [{ type: 'RLIMIT_NOFILE', ...nofileLimit() }];
+  return [...out, ...given];
+}
+
 export function processSpec(p: ProcessInput, capabilities = DEFAULT_CAPABILITIES): Record<string, unknown> {
   const proc: Record<string, unknown> = {
     terminal: p.terminal,
@@ -118,8 +161,8 @@ export function processSpec(p: ProcessInput, capabilities = DEFAULT_CAPABILITIES
     env: p.env,
     cwd: p.cwd,
     capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
-    rlimits: [{ type: 'RLIMIT_NOFILE', ...nofileLimit() }],
-    noNewPrivileges: false,
+    rlimits: rlimitsOf(p.rlimits ?? []),
+    noNewPrivileges: Boolean(p.noNewPrivileges),
     oomScoreAdj: 0,
   };
   if (p.terminal && p.consoleSize) proc.consoleSize = { height: p.consoleSize.rows, width: p.consoleSize.cols };
@@ -131,10 +174,10 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', input.privileged ? 'rw' : 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [input.privileged ? 'rw' : 'ro', 'nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${SHM_SIZE}`] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${input.shmSize ?? SHM_SIZE}`] },
   ];
   const etc = input.etcFiles ?? {};
   const fileBind = (source: string, destination: string) => ({ destination, type: 'bind', source, options: ['rbind', 'rprivate'] });
@@ -159,33 +202,38 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     ...(minor !== undefined ? { minor } : {}),
     access: 'rwm',
   });
+  const deviceRules = input.privileged
+    ? [{ allow: true, access: 'rwm' }]
+    : [
+        dev(false, undefined, undefined, undefined),
+        dev(true, 'c', 1, 5),
+        dev(true, 'c', 1, 3),
+        dev(true, 'c', 1, 9),
+        dev(true, 'c', 1, 8),
+        dev(true, 'c', 5, 0),
+        dev(true, 'c', 5, 1),
+        dev(false, 'c', 10, 229),
+        // /dev/pts/* and /dev/ptmx, for consoles opened inside the container
+        dev(true, 'c', 136, undefined),
+        dev(true, 'c', 5, 2),
+      ];
+  const unmasked = input.privileged || input.unmaskedPaths;
+  const linux: Record<string, unknown> = {
+    resources: { devices: deviceRules, ...(input.resources ?? {}) },
+    cgroupsPath: input.cgroupsPath,
+    namespaces,
+    maskedPaths: unmasked ? [] : [...MASKED_PATHS, ...thermalMasks()],
+    readonlyPaths: unmasked ? [] : READONLY_PATHS,
+  };
+  if (input.devices?.length) linux.devices = input.devices;
+  if (input.sysctl && Object.keys(input.sysctl).length) linux.sysctl = input.sysctl;
   const spec: Record<string, unknown> = {
     ociVersion: '1.0.2',
     process: processSpec(input.process, input.capabilities),
     root: { path: input.rootfs, readonly: Boolean(input.readonlyRootfs) },
     hostname: input.hostname,
     mounts,
-    linux: {
-      resources: {
-        devices: [
-          dev(false, undefined, undefined, undefined),
-          dev(true, 'c', 1, 5),
-          dev(true, 'c', 1, 3),
-          dev(true, 'c', 1, 9),
-          dev(true, 'c', 1, 8),
-          dev(true, 'c', 5, 0),
-          dev(true, 'c', 5, 1),
-          dev(false, 'c', 10, 229),
-          // /dev/pts/* and /dev/ptmx, for consoles opened inside the container
-          dev(true, 'c', 136, undefined),
-          dev(true, 'c', 5, 2),
-        ],
-      },
-      cgroupsPath: input.cgroupsPath,
-      namespaces,
-      maskedPaths: [...MASKED_PATHS, ...thermalMasks()],
-      readonlyPaths: READONLY_PATHS,
-    },
+    linux,
   };
   if (input.annotations && Object.keys(input.annotations).length) spec.annotations = input.annotations;
   return spec;

@@ -179,3 +179,21 @@ test('docker build (classic builder) through berth serve: steps, cache, quiet, f
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Total reclaimed space: /);
 });
+
+test('privileges and limits sent by the docker CLI are applied and shown, bad ones refused with the daemon words', { skip }, async (t) => {
+  const s = await withBusybox();
+  t.after(s.cleanup);
+  const script = 'grep CapEff /proc/self/status | tr -d "\\t"; ulimit -n; cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; tail -1 /etc/hosts';
+  let r = await s.docker(['run', '--name', 'lim', '--cap-drop', 'ALL', '--cap-add', 'net_admin', '--ulimit', 'nofile=64:128', '-m', '32m', '--add-host', 'db:10.1.2.3', 'busybox', 'sh', '-c', script]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `CapEff:0000000000001000\n64\n${32 << 20}\n10.1.2.3\tdb\n`);
+  r = await s.docker(['inspect', '-f', '{{json .HostConfig.CapAdd}} {{json .HostConfig.CapDrop}} {{.HostConfig.Memory}} {{json .HostConfig.Ulimits}} {{json .HostConfig.ExtraHosts}} {{.HostConfig.Privileged}}', 'lim']);
+  assert.equal(r.stdout, `["CAP_NET_ADMIN"] ["ALL"] ${32 << 20} [{"Name":"nofile","Hard":128,"Soft":64}] ["db:10.1.2.3"] false\n`);
+  r = await s.docker(['run', '--rm', '--privileged', 'busybox', 'sh', '-c', 'grep " /sys " /proc/mounts | cut -d" " -f4 | cut -d, -f1']);
+  assert.deepEqual([r.code, r.stdout], [0, 'rw\n']);
+  r = await s.docker(['run', '--rm', '--cap-add', 'bogus', 'busybox', 'true']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /Error response from daemon: invalid CapAdd: unknown capability: "CAP_BOGUS"/);
+  r = await s.docker(['run', '--rm', '-m', '1m', 'busybox', 'true']);
+  assert.match(r.stderr, /Error response from daemon: Minimum memory limit allowed is 6MB/);
+});

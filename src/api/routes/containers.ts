@@ -79,6 +79,21 @@ interface CreateBody extends Omit<ContainerConfig, 'Cmd' | 'Entrypoint' | 'StopT
     GroupAdd?: string[] | null;
     ConsoleSize?: [number, number] | null;
     Tmpfs?: Record<string, string> | null;
+    Privileged?: boolean;
+    CapAdd?: unknown;
+    CapDrop?: unknown;
+    SecurityOpt?: string[] | null;
+    Ulimits?: { Name?: string; Soft?: number; Hard?: number }[] | null;
+    ShmSize?: number;
+    Memory?: number;
+    MemorySwap?: number;
+    MemoryReservation?: number;
+    NanoCpus?: number;
+    CpuShares?: number;
+    CpusetCpus?: string;
+    PidsLimit?: number | null;
+    ExtraHosts?: string[] | null;
+    Sysctls?: Record<string, string> | null;
   } | null;
 }
 
@@ -120,6 +135,21 @@ function createOptions(body: CreateBody, name: string, call: Call): ContainerCre
     stopSignal: body.StopSignal || undefined,
     stopTimeout: body.StopTimeout ?? undefined,
     tmpfs: Object.entries(hc.Tmpfs ?? {}).map(([k, v]) => (v ? `${k}:${v}` : k)),
+    privileged: Boolean(hc.Privileged),
+    capAdd: strSlice(hc.CapAdd),
+    capDrop: strSlice(hc.CapDrop),
+    securityOpt: hc.SecurityOpt ?? undefined,
+    ulimits: (hc.Ulimits ?? []).map((u) => ({ Name: u.Name ?? '', Soft: u.Soft ?? 0, Hard: u.Hard ?? 0 })),
+    shmSize: hc.ShmSize || undefined,
+    memory: hc.Memory || undefined,
+    memorySwap: hc.MemorySwap || undefined,
+    memoryReservation: hc.MemoryReservation || undefined,
+    nanoCpus: hc.NanoCpus || undefined,
+    cpuShares: hc.CpuShares || undefined,
+    cpusetCpus: hc.CpusetCpus || undefined,
+    pidsLimit: hc.PidsLimit ?? undefined,
+    extraHosts: hc.ExtraHosts ?? undefined,
+    sysctls: hc.Sysctls ?? undefined,
   };
   return opts;
 }
@@ -451,7 +481,7 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
     if (rec.started) throw conflict(`Error: Exec command ${rec.id} is already running`);
     const cfg = rec.config;
     const tty = body.Tty ?? cfg.tty;
-    const opts = { cmd: cfg.cmd, env: cfg.env, workdir: cfg.workdir || undefined, user: cfg.user || undefined, tty, stdin: cfg.attachStdin };
+    const opts = { cmd: cfg.cmd, env: cfg.env, workdir: cfg.workdir || undefined, user: cfg.user || undefined, tty, stdin: cfg.attachStdin, privileged: cfg.privileged };
     rec.started = true;
     if (body.Detach) {
       await execInContainer(engine, rec.containerId, { ...opts, stdin: false, detach: true }, { stdout: process.stdout, stderr: process.stderr });

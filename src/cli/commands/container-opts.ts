@@ -11,8 +11,9 @@ import type { ContainerCreateOptions, MountOption } from '../../engine/container
 import { createContainer } from '../../engine/container-create.js';
 import { BerthError, isKind } from '../../image/errors.js';
 import { parseUserReference } from '../../engine/refs.js';
+import { BadFlagValue, limitOptions, parseLimitFlags, type LimitFlags } from './container-limit-flags.js';
 
-export interface ContainerFlags {
+export interface ContainerFlags extends LimitFlags {
   attach?: string[];
   detach?: boolean;
   entrypoint?: string;
@@ -81,6 +82,7 @@ export function containerOptions(c: FlagSet, run: boolean): void {
     .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('-v, --volume <list>', 'Bind mount a volume', collect)
     .option('-w, --workdir <string>', 'Working directory inside the container');
+  limitOptions(c);
   if (run) {
     c.option('-d, --detach', 'Run container in background and print container ID')
       .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
@@ -182,6 +184,12 @@ export function parseContainerArgs(argv: string[], run: boolean): ParsedContaine
       throw err;
     }
   }
+  try {
+    parseLimitFlags(opts);
+  } catch (err) {
+    if (err instanceof BadFlagValue) throw flagError(spec, err.message);
+    throw err;
+  }
   return { flags: opts, image: args[0]!, cmd: args.slice(1) };
 }
 
@@ -224,6 +232,10 @@ export function createOptionsFrom(p: ParsedContainerArgs, ctx: CliContext, run: 
     if (!Number.isInteger(stopTimeout)) throw new CliError(`invalid argument "${f.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${f.stopTimeout}": invalid syntax`, 125);
   }
   if (f.restart && f.restart !== 'no' && f.rm) throw new CliError('Conflicting options: --restart and --rm', 125);
+  for (const opt of f.securityOpt ?? []) {
+    const o = opt.trim();
+    if (o !== 'no-new-privileges' && !o.includes('=') && !o.includes(':')) throw runStatusError(new Error(`Invalid --security-opt: "${o}"`), run ? 'run' : 'create');
+  }
   const network = f.network ?? f.net;
   if ((f.publish ?? []).length) ctx.out.error('WARNING: Published ports are discarded when using host network mode');
   let size: [number, number] | undefined;
@@ -256,6 +268,7 @@ export function createOptionsFrom(p: ParsedContainerArgs, ctx: CliContext, run: 
     stopSignal: f.stopSignal,
     stopTimeout,
     tmpfs: f.tmpfs,
+    ...parseLimitFlags(f),
   };
 }
 

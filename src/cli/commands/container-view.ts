@@ -18,7 +18,13 @@ function view(v: unknown, key: string): unknown {
   return v;
 }
 
+/** HostConfig's maps that the JSON leaves out when empty (omitempty), but the struct always has. */
+const OMITTED_HOST_MAPS = ['StorageOpt', 'Tmpfs', 'Sysctls', 'Annotations'];
+
 export function containerView(obj: Record<string, unknown>): unknown {
   const { Id, ...rest } = obj;
-  return goStruct({ ID: Id, ...(view(rest, '') as Record<string, unknown>) }, 'container.InspectResponse');
+  const out = view(rest, '') as Record<string, unknown>;
+  const hc = out.HostConfig as Record<string, unknown> | undefined;
+  if (hc && typeof hc === 'object') for (const k of OMITTED_HOST_MAPS) if (!(k in hc)) hc[k] = nilMap();
+  return goStruct({ ID: Id, ...out }, 'container.InspectResponse');
 }

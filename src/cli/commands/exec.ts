@@ -24,7 +24,7 @@ export default async function exec(argv: string[], ctx: CliContext): Promise<num
         .option('-u, --user <string>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
         .option('-w, --workdir <string>', 'Working directory inside the container'),
   };
-  const { opts, args: rest } = parseArgs<{ detach?: boolean; env?: string[]; envFile?: string[]; interactive?: boolean; tty?: boolean; user?: string; workdir?: string }>(
+  const { opts, args: rest } = parseArgs<{ detach?: boolean; env?: string[]; envFile?: string[]; interactive?: boolean; tty?: boolean; user?: string; workdir?: string; privileged?: boolean }>(
     spec,
     argv,
   );
@@ -38,7 +38,7 @@ export default async function exec(argv: string[], ctx: CliContext): Promise<num
     return await execInContainer(
       ctx.engine(),
       rest[0]!,
-      { cmd: rest.slice(1), env, workdir: opts.workdir, user: opts.user, tty: opts.tty, stdin, detach: opts.detach },
+      { cmd: rest.slice(1), env, workdir: opts.workdir, user: opts.user, tty: opts.tty, stdin, detach: opts.detach, privileged: opts.privileged },
       {
         stdin: stdin ? process.stdin : undefined,
         stdout: process.stdout,
