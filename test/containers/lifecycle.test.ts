@@ -284,4 +284,12 @@ test('commit of a running container pauses and resumes it; berth info', async (t
   assert.match(info, /^ Default Runtime: (runc|crun)\n/m);
   assert.match(info, new RegExp(`^ Berth Root Dir: ${s.root}\\n`, 'm'));
   assert.equal((await s.berth('info', '--format', '{{.Driver}} {{.ContainersRunning}}')).stdout, 'overlay 1\n');
+  // Template errors as the Docker CLI words them; version --format has a Server (the engine itself).
+  let r = await s.berth('info', '--format', '{{.Bogus}}');
+  assert.deepEqual([r.code, r.stderr], [1, 'template: :1:2: executing "" at <.Bogus>: can\'t evaluate field Bogus in type system.dockerInfo\n']);
+  const v = ok(await s.berth('version', '--short')).trim().replace(/^berth version /, '');
+  assert.equal((await s.berth('version', '--format', '{{.Server.Version}} {{.Client.Version}} {{.Client.Os}} {{(index .Server.Components 0).Name}}')).stdout, `${v} ${v} linux Engine\n`);
+  assert.equal(JSON.parse((await s.berth('version', '-f', 'json')).stdout).Server.Components[0].Details.Os, 'linux');
+  r = await s.berth('version', '-f', '{{.Bogus}}');
+  assert.deepEqual([r.code, r.stderr], [1, 'template: version:1:2: executing "version" at <.Bogus>: can\'t evaluate field Bogus in type system.versionInfo\n']);
 });

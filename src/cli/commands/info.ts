@@ -78,9 +78,10 @@ export default async function info(argv: string[], ctx: CliContext): Promise<num
   if (opts.format) {
     const f = opts.format === 'json' ? '{{json .}}' : opts.format;
     try {
-      ctx.out.line(parseDockerFormat(f).execute(goStruct({ ...data }, 'system.Info')));
+      ctx.out.line(parseDockerFormat(f).execute(goStruct({ ...data }, 'system.dockerInfo')));
     } catch (err) {
-      throw new CliError(`template: ${(err as Error).message}`);
+      const m = (err as Error).message;
+      throw new CliError(m.startsWith('template: ') ? m : `template: ${m}`);
     }
     return 0;
   }

@@ -118,8 +118,8 @@ export function parseTemplate(text: string, funcs?: FuncMap): Template {
 }
 
 /** Parses text with docker/cli's template functions (json, split, join, title, lower, upper, pad, truncate). */
-export function parseDockerFormat(text: string): Template {
-  return Template.create('', dockerFuncs).parse(text);
+export function parseDockerFormat(text: string, name = ''): Template {
+  return Template.create(name, dockerFuncs).parse(text);
 }
 
 /** Runs a template over data; throws ExecError (whose .output holds what was printed before the error). */
