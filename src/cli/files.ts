@@ -14,11 +14,11 @@ export async function openInput(path: string): Promise<ReadStream> {
   }
 }
 
-export async function writeFileAtomically(path: string, write: (out: Writable) => Promise<void>): Promise<void> {
+export async function writeFileAtomically(path: string, write: (out: Writable) => Promise<void>, failure = 'failed to save image'): Promise<void> {
   try {
-    await writeAtomically(path, write);
+    await writeAtomically(path, write, failure);
   } catch (err) {
-    if (err instanceof PathError || (err instanceof BerthError && err.message.startsWith('failed to save image:'))) {
+    if (err instanceof PathError || (err instanceof BerthError && err.message.startsWith(`${failure}:`))) {
       throw new CliError(err.message);
     }
     throw err;

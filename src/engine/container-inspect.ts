@@ -84,7 +84,7 @@ export function inspectRow(engine: EngineCore, row: ContainerRow, opts: { size?:
     CpuRealtimeRuntime: 0,
     CpusetCpus: hc.CpusetCpus ?? '',
     CpusetMems: '',
-    Devices: [],
+    Devices: hc.Devices ?? [],
     DeviceCgroupRules: null,
     DeviceRequests: null,
     MemoryReservation: hc.MemoryReservation ?? 0,

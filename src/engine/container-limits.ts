@@ -10,6 +10,7 @@ import { invalidArgument } from '../image/errors.js';
 import { containerCapabilities, normalizeCapabilities } from '../runtime/capabilities.js';
 import { DEFAULT_CAPABILITIES, SHM_SIZE, type Resources, type Rlimit } from '../runtime/spec.js';
 import type { HostConfigRecord } from '../runtime/container-store.js';
+import { devicesAt, type HostDevice } from '../runtime/host-devices.js';
 
 export interface Ulimit {
   Name: string;
@@ -36,6 +37,14 @@ export interface LimitOptions {
   /** host:ip (or host=ip) lines for /etc/hosts. */
   extraHosts?: string[];
   sysctls?: Record<string, string>;
+  /** --device host[:container[:rwm]], parsed. */
+  devices?: DeviceMapping[];
+}
+
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
 }
 
 /** The HostConfig fields these options set. */
@@ -56,6 +65,7 @@ export type LimitRecord = Pick<
   | 'PidsLimit'
   | 'ExtraHosts'
   | 'Sysctls'
+  | 'Devices'
 >;
 
 /** The resource names --ulimit takes (setrlimit's, without RLIMIT_, in lower case). */
@@ -121,6 +131,11 @@ export function limitRecord(o: LimitOptions): LimitRecord {
   if (nano < 0 || (nano > 0 && nano < 1e7) || nano > cpus * 1e9) {
     throw invalidArgument(`Range of CPUs is from 0.01 to ${cpus}.00, as there are only ${cpus} CPUs available`);
   }
+  for (const d of o.devices ?? []) {
+    if (!devicesAt(d.PathOnHost, d.PathInContainer)) {
+      throw invalidArgument(`error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`);
+    }
+  }
   if (o.cpusetCpus && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(o.cpusetCpus)) throw invalidArgument(`Invalid value ${o.cpusetCpus} for cpuset cpus`);
   return {
     Privileged: Boolean(o.privileged),
@@ -138,6 +153,7 @@ export function limitRecord(o: LimitOptions): LimitRecord {
     PidsLimit: o.pidsLimit !== undefined && o.pidsLimit !== 0 ? o.pidsLimit : null,
     ExtraHosts: o.extraHosts?.length ? [...o.extraHosts] : null,
     ...(o.sysctls && Object.keys(o.sysctls).length ? { Sysctls: { ...o.sysctls } } : {}),
+    Devices: (o.devices ?? []).map((d) => ({ ...d })),
   };
 }
 
@@ -184,6 +200,21 @@ export function specResources(hc: HostConfigRecord): Resources {
   }
   if (hc.PidsLimit !== null && hc.PidsLimit !== undefined && hc.PidsLimit !== 0) r.pids = { limit: hc.PidsLimit };
   return r;
+}
+
+/** The nodes and cgroup rules of --device (a device gone since create fails the start, as with Docker). */
+export function specDevices(hc: HostConfigRecord): { nodes: HostDevice[]; rules: { type: 'c' | 'b'; major: number; minor: number; access: string }[] } {
+  const nodes: HostDevice[] = [];
+  const rules: { type: 'c' | 'b'; major: number; minor: number; access: string }[] = [];
+  for (const d of hc.Devices ?? []) {
+    const found = devicesAt(d.PathOnHost, d.PathInContainer);
+    if (!found) throw invalidArgument(`error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`);
+    for (const n of found) {
+      nodes.push(n);
+      rules.push({ type: n.type, major: n.major, minor: n.minor, access: d.CgroupPermissions });
+    }
+  }
+  return { nodes, rules };
 }
 
 /** Whether /proc and /sys are left unmasked (--security-opt systempaths=unconfined). */

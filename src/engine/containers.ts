@@ -34,7 +34,7 @@ import { connectAttach, encodeFrame, Frame, FrameDecoder } from '../runtime/atta
 import { readLog, type LogRecord } from '../runtime/jsonlog.js';
 import { lastEventSeq, latestEvent } from '../store/events.js';
 import { chainOf } from './container-create.js';
-import { extraHostLines, processLimits, specResources, unmaskedPaths } from './container-limits.js';
+import { extraHostLines, processLimits, specDevices, specResources, unmaskedPaths } from './container-limits.js';
 import { hostDevices } from '../runtime/host-devices.js';
 import { selfStartTime } from '../store/process-identity.js';
 import { parseRfc3339 } from '../runtime/time.js';
@@ -143,6 +143,7 @@ export async function prepareBundle(engine: EngineCore, row: ContainerRow): Prom
     const hc = spec.HostConfig;
     const etc = etcFiles(paths.dir, cfg.Hostname ?? '', extraHostLines(hc));
     const limits = processLimits(hc);
+    const devices = specDevices(hc);
     const tmpfs = Object.entries(spec.HostConfig.Tmpfs ?? {}).map(([destination, o]) => ({
       destination,
       options: ['nosuid', 'nodev', 'noexec', ...o.split(',').filter(Boolean)],
@@ -163,7 +164,8 @@ export async function prepareBundle(engine: EngineCore, row: ContainerRow): Prom
       capabilities: limits.capabilities,
       privileged: Boolean(hc.Privileged),
       unmaskedPaths: unmaskedPaths(hc),
-      devices: hc.Privileged ? hostDevices() : undefined,
+      devices: hc.Privileged ? hostDevices() : devices.nodes,
+      deviceRules: devices.rules,
       shmSize: hc.ShmSize,
       resources: specResources(hc),
       sysctl: hc.Sysctls,

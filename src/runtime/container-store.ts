@@ -50,6 +50,7 @@ export interface HostConfigRecord {
   CpusetCpus?: string;
   PidsLimit?: number | null;
   Sysctls?: Record<string, string>;
+  Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
 }
 
 /** What the `config` column holds: the container as Docker's inspect needs it. */

@@ -52,3 +52,23 @@ export function hostDevices(dir = '/dev'): HostDevice[] {
   }
   return out;
 }
+
+/**
+ * The device nodes of --device PATH (a device, or a directory of them), as seen at `inContainer`.
+ * Undefined when the path does not exist or holds no device.
+ */
+export function devicesAt(path: string, inContainer: string): HostDevice[] | undefined {
+  let st;
+  try {
+    st = lstatSync(path, { bigint: true });
+  } catch {
+    return undefined;
+  }
+  if (st.isDirectory()) {
+    const found = hostDevices(path).map((d) => ({ ...d, path: inContainer + d.path.slice(path.replace(/\/+$/, '').length) }));
+    return found.length ? found : undefined;
+  }
+  const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined;
+  if (!type) return undefined;
+  return [{ path: inContainer, type, ...majorMinor(st.rdev), fileMode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid) }];
+}

@@ -115,6 +115,8 @@ export interface SpecInput {
   unmaskedPaths?: boolean;
   /** Device nodes to create in the container's /dev (a privileged container's: the host's). */
   devices?: DeviceNode[];
+  /** Device cgroup rules beyond the defaults (--device: its node, with the given access). */
+  deviceRules?: { type: 'c' | 'b'; major: number; minor: number; access: string }[];
   shmSize?: number;
   resources?: Resources;
   sysctl?: Record<string, string>;
@@ -216,6 +218,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
         // /dev/pts/* and /dev/ptmx, for consoles opened inside the container
         dev(true, 'c', 136, undefined),
         dev(true, 'c', 5, 2),
+        ...(input.deviceRules ?? []).map((r) => ({ allow: true, ...r })),
       ];
   const unmasked = input.privileged || input.unmaskedPaths;
   const linux: Record<string, unknown> = {

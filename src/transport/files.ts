@@ -1,4 +1,4 @@
-import { createWriteStream, renameSync, unlinkSync, statSync, type ReadStream } from 'node:fs';
+import { createWriteStream, renameSync, unlinkSync, statSync, type ReadStream, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -40,17 +40,39 @@ export async function openFile(path: string): Promise<ReadStream> {
   return fh.createReadStream({ highWaterMark: 1 << 20 });
 }
 
+/** What the Docker CLI says of an output path that is not a regular file. */
+function notWritable(st: Stats): string | undefined {
+  if (st.isDirectory()) return 'cannot write to a directory';
+  if (st.isCharacterDevice()) return 'cannot write to a character device file';
+  if (st.isBlockDevice()) return 'cannot write to a block device file';
+  if (st.isFIFO()) return 'cannot write to a named pipe (FIFO)';
+  if (st.isSocket()) return 'cannot write to a socket';
+  return undefined;
+}
+
 /**
  * Writes to a temporary file beside the destination and renames it into place only when the
- * writer succeeded, so a failure never leaves a truncated file under the requested name.
+ * writer succeeded, so a failure never leaves a truncated file under the requested name. Like the
+ * Docker CLI, only a regular file is written: a device (say /dev/null) or a pipe would otherwise
+ * be replaced by the rename. `failure` starts the messages ("failed to save image").
  */
-export async function writeFileAtomically(path: string, write: (out: Writable) => Promise<void>): Promise<void> {
+export async function writeFileAtomically(path: string, write: (out: Writable) => Promise<void>, failure = 'failed to save image'): Promise<void> {
   const dir = dirname(path);
+  let dirErr: unknown;
   try {
-    if (!statSync(dir).isDirectory()) throw new Error();
-  } catch {
-    throw new BerthError('invalid-argument', `failed to save image: invalid output path: directory "${dir}" does not exist`);
+    if (!statSync(dir).isDirectory()) dirErr = Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (err) {
+    dirErr = err;
   }
+  if (dirErr) throw new BerthError('invalid-argument', `${failure}: invalid output path: ${new PathError('stat', dir, dirErr).message}`);
+  let existing: Stats | undefined;
+  try {
+    existing = statSync(path);
+  } catch {
+    /* not there yet */
+  }
+  const refused = existing && notWritable(existing);
+  if (refused) throw new BerthError('invalid-argument', `${failure}: ${refused}`);
   const tmp = join(dir, `.${basename(path)}.berth-tmp-${randomBytes(4).toString('hex')}`);
   const out = createWriteStream(tmp, { mode: 0o644 });
   try {

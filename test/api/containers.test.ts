@@ -196,4 +196,9 @@ test('privileges and limits sent by the docker CLI are applied and shown, bad on
   assert.match(r.stderr, /Error response from daemon: invalid CapAdd: unknown capability: "CAP_BOGUS"/);
   r = await s.docker(['run', '--rm', '-m', '1m', 'busybox', 'true']);
   assert.match(r.stderr, /Error response from daemon: Minimum memory limit allowed is 6MB/);
+  // Published ports: the daemon's warning, as for any container on the host's network.
+  r = await s.docker(['create', '-p', '8080:80', '--device', '/dev/null:/dev/mynull', 'busybox', 'true']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'WARNING: Published ports are discarded when using host network mode\n');
+  assert.equal((await s.docker(['inspect', '-f', '{{json .HostConfig.Devices}}', r.stdout.trim()])).stdout, '[{"PathOnHost":"/dev/null","PathInContainer":"/dev/mynull","CgroupPermissions":"rwm"}]\n');
 });

@@ -107,6 +107,33 @@ test('save of a missing image fails and leaves no file behind', async (t) => {
   assert.deepEqual(readdirSync(d.dir), []);
 });
 
+test('save -o and export -o write regular files only: a device, pipe, socket or directory is refused and left as it was', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  const d = tempDir();
+  t.after(d.cleanup);
+  assert.equal((await s.berth('load', '-i', join(archives(), 'two-images.tar'))).code, 0);
+  const at = (n: string) => join(d.dir, n);
+  execFileSync('mknod', [at('null'), 'c', '1', '3']);
+  execFileSync('mkfifo', [at('fifo')]);
+  execFileSync('mkdir', [at('dir')]);
+  writeFileSync(at('file'), 'x');
+  const cases: [string, string][] = [
+    [at('null'), 'cannot write to a character device file'],
+    [at('fifo'), 'cannot write to a named pipe (FIFO)'],
+    [at('dir'), 'cannot write to a directory'],
+    [join(at('missing'), 'x.tar'), `invalid output path: stat ${at('missing')}: no such file or directory`],
+    [join(at('file'), 'x.tar'), `invalid output path: stat ${at('file')}: not a directory`],
+  ];
+  for (const [path, why] of cases) {
+    const r = await s.berth('save', '-o', path, 'lab/other:1');
+    assert.deepEqual([r.code, r.stderr], [1, `failed to save image: ${why}\n`], path);
+  }
+  assert.ok(statSync(at('null')).isCharacterDevice());
+  assert.ok(statSync(at('fifo')).isFIFO());
+  assert.deepEqual(readdirSync(d.dir).sort(), ['dir', 'fifo', 'file', 'null']);
+});
+
 test('load accepts gzip, bzip2, xz and zstd compressed archives', async (t) => {
   const d = tempDir();
   t.after(d.cleanup);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { haveDockerd, startDocker } from '../helpers/docker.js';
 import { storeWithBusybox, ok, busyboxTar, tempDir } from './helpers.js';
 
@@ -100,4 +100,12 @@ test('export | import round trip', async (t) => {
   for (let i = 0; i < 50 && (await s.berth('exec', 'live', 'cat', '/live')).stdout !== 'live\n'; i++) await new Promise((res) => setTimeout(res, 50));
   ok(await s.berth('export', '-o', join(d.dir, 'live.tar'), 'live'));
   assert.ok(tarListing(join(d.dir, 'live.tar')).some((l) => l.endsWith(' live')));
+  // Only a regular file is written (a pipe is not replaced), and a bad path leaves nothing behind.
+  execFileSync('mkfifo', [join(d.dir, 'pipe')]);
+  let r2 = await s.berth('export', '-o', join(d.dir, 'pipe'), 'live');
+  assert.deepEqual([r2.code, r2.stderr], [1, 'failed to export container: cannot write to a named pipe (FIFO)\n']);
+  assert.ok(statSync(join(d.dir, 'pipe')).isFIFO());
+  r2 = await s.berth('export', '-o', join(d.dir, 'no', 'x.tar'), 'live');
+  assert.deepEqual([r2.code, r2.stderr], [1, `failed to export container: invalid output path: stat ${join(d.dir, 'no')}: no such file or directory\n`]);
+  assert.deepEqual(readdirSync(d.dir).sort(), ['live.tar', 'pipe']);
 });

@@ -102,6 +102,19 @@ test('limits: memory, CPUs, pids, ulimits, /dev/shm size, sysctls, no-new-privil
   assert.equal(ok(await s.berth('inspect', '-f', fields.map((f) => `{{json .HostConfig.${f}}}`).join(' '), 'n1')), '0 0 0 0 0 "" null [] 67108864 null null null\n');
 });
 
+test('--device: the host node appears where asked, with the cgroup access asked; inspect lists the mapping', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  const out = ok(await s.berth('run', '--rm', '--device', '/dev/null:/dev/mynull', '--device', '/dev/zero:/dev/myzero:r', 'busybox', 'sh', '-c', 'stat -c "%t:%T" /dev/mynull /dev/myzero; echo x > /dev/mynull && echo wrote; echo x > /dev/myzero || echo refused'));
+  assert.equal(out, '1:3\n1:5\nwrote\nrefused\n');
+  ok(await s.berth('create', '--name', 'd1', '--device', '/dev/null:/dev/mynull:rw', 'busybox', 'true'));
+  assert.equal(ok(await s.berth('inspect', '-f', '{{json .HostConfig.Devices}}', 'd1')), '[{"PathOnHost":"/dev/null","PathInContainer":"/dev/mynull","CgroupPermissions":"rw"}]\n');
+  let r = await s.berth('run', '--rm', '--device', '/dev/nope', 'busybox', 'true');
+  assert.equal(r.stderr.split('\n')[0], 'berth: Error response from daemon: error gathering device information while adding custom device "/dev/nope": no such file or directory');
+  r = await s.berth('run', '--rm', '--device', '/dev/null:/dev/x:y', 'busybox', 'true');
+  assert.deepEqual([r.code, r.stderr], [125, "berth: bad mode specified: y\n\nRun 'berth run --help' for more information\n"]);
+});
+
 test('bad privilege and limit values are refused as Docker refuses them, before anything is created', async (t) => {
   const s = await storeWithBusybox();
   t.after(s.cleanup);

@@ -43,7 +43,7 @@ test('many processes loading, tagging, removing, importing, saving and pruning t
         ['import', rootfs, `w${w}/imp:${k}`],
         ['rmi', `w${w}/imp:${k}`],
         ['image', 'prune', '-f'],
-        ['save', '-o', '/dev/null', `${base}:1.0`],
+        ['save', '-o', join(d.dir, `save-${w}.tar`), `${base}:1.0`],
         ['rmi', `${base}:extra`],
         ['rmi', '-f', `${base}:1.0`],
         ['tag', `${base}:1.0`, `${base}:extra`],

@@ -94,6 +94,8 @@ interface CreateBody extends Omit<ContainerConfig, 'Cmd' | 'Entrypoint' | 'StopT
     PidsLimit?: number | null;
     ExtraHosts?: string[] | null;
     Sysctls?: Record<string, string> | null;
+    Devices?: { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
+    PortBindings?: Record<string, unknown> | null;
   } | null;
 }
 
@@ -150,6 +152,11 @@ function createOptions(body: CreateBody, name: string, call: Call): ContainerCre
     pidsLimit: hc.PidsLimit ?? undefined,
     extraHosts: hc.ExtraHosts ?? undefined,
     sysctls: hc.Sysctls ?? undefined,
+    devices: (hc.Devices ?? []).map((d) => ({
+      PathOnHost: d.PathOnHost ?? '',
+      PathInContainer: d.PathInContainer || d.PathOnHost || '',
+      CgroupPermissions: d.CgroupPermissions || 'rwm',
+    })),
   };
   return opts;
 }
@@ -212,7 +219,11 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
     const body = await call.json<CreateBody>();
     if (!body) throw badRequest('config cannot be empty in order to create a container');
     const res = await createContainer(engine, createOptions(body, call.query.get('name'), call));
-    call.sendJson(201, { Id: res.id, Warnings: res.warnings });
+    // As Docker's daemon says it for a container on the host's network (berth's only one with a network).
+    const ports = body.HostConfig?.PortBindings;
+    const warnings = [...res.warnings];
+    if (ports && Object.keys(ports).length && body.HostConfig?.NetworkMode !== 'none') warnings.push('Published ports are discarded when using host network mode');
+    call.sendJson(201, { Id: res.id, Warnings: warnings });
   });
 
   r.get('/containers/json', (call) => {

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { collect, type FlagSet } from '../args.js';
-import { ULIMITS, type LimitOptions, type Ulimit } from '../../engine/container-limits.js';
+import { ULIMITS, type DeviceMapping, type LimitOptions, type Ulimit } from '../../engine/container-limits.js';
 
 export interface LimitFlags {
   addHost?: string[];
@@ -14,6 +14,7 @@ export interface LimitFlags {
   cpuShares?: string;
   cpus?: string;
   cpusetCpus?: string;
+  device?: string[];
   memory?: string;
   memoryReservation?: string;
   memorySwap?: string;
@@ -32,6 +33,7 @@ export function limitOptions(c: FlagSet): void {
     .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)')
     .option('--cpus <decimal>', 'Number of CPUs')
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--device <list>', 'Add a host device to the container', collect)
     .option('-m, --memory <bytes>', 'Memory limit')
     .option('--memory-reservation <bytes>', 'Memory soft limit')
     .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
@@ -116,6 +118,29 @@ function extraHost(v: string): string {
   return `${m[1]}:${m[2]}`;
 }
 
+const isDeviceMode = (m: string) => m !== '' && /^[rwm]+$/.test(m) && new Set(m).size === m.length;
+
+/** A bad value that the Docker CLI reports as a plain error (with the --help hint), not a flag error. */
+export class BadValue extends Error {}
+
+/** The Docker CLI's parseDevice: host[:container][:permissions], rwm by default. */
+function device(v: string): DeviceMapping {
+  const parts = v.split(':');
+  if (parts.length > 3 || parts[0] === '') throw new BadValue(`invalid device specification: ${v}`);
+  const src = parts[0]!;
+  let dst = '';
+  let perms = 'rwm';
+  if (parts.length === 3) [, dst, perms] = parts as [string, string, string];
+  else if (parts.length === 2) {
+    if (isDeviceMode(parts[1]!)) perms = parts[1]!;
+    else dst = parts[1]!;
+  }
+  if (dst === '') dst = src;
+  if (!isDeviceMode(perms)) throw new BadValue(`bad mode specified: ${perms}`);
+  if (!dst.startsWith('/')) throw new BadValue(`bad format for path: ${dst}`);
+  return { PathOnHost: src.replace(/(.)\/+$/, '$1'), PathInContainer: dst, CgroupPermissions: perms };
+}
+
 /** The engine's options from the flags; throws BadFlagValue for a value pflag would refuse. */
 export function parseLimitFlags(f: LimitFlags): LimitOptions {
   const o: LimitOptions = {};
@@ -134,5 +159,6 @@ export function parseLimitFlags(f: LimitFlags): LimitOptions {
   if (f.pidsLimit !== undefined) o.pidsLimit = integer('--pids-limit', f.pidsLimit);
   if (f.addHost?.length) o.extraHosts = f.addHost.map(extraHost);
   if (f.sysctl?.length) o.sysctls = Object.fromEntries(f.sysctl.map(sysctl));
+  if (f.device?.length) o.devices = f.device.map(device);
   return o;
 }

@@ -11,7 +11,7 @@ import type { ContainerCreateOptions, MountOption } from '../../engine/container
 import { createContainer } from '../../engine/container-create.js';
 import { BerthError, isKind } from '../../image/errors.js';
 import { parseUserReference } from '../../engine/refs.js';
-import { BadFlagValue, limitOptions, parseLimitFlags, type LimitFlags } from './container-limit-flags.js';
+import { BadFlagValue, BadValue, limitOptions, parseLimitFlags, type LimitFlags } from './container-limit-flags.js';
 
 export interface ContainerFlags extends LimitFlags {
   attach?: string[];
@@ -188,6 +188,7 @@ export function parseContainerArgs(argv: string[], run: boolean): ParsedContaine
     parseLimitFlags(opts);
   } catch (err) {
     if (err instanceof BadFlagValue) throw flagError(spec, err.message);
+    if (err instanceof BadValue) throw runStatusError(err, name);
     throw err;
   }
   return { flags: opts, image: args[0]!, cmd: args.slice(1) };
