@@ -37,6 +37,25 @@ function daemonConfigPath(): string {
   return process.env.BERTH_DOCKER_DAEMON_CONFIG || '/etc/docker/daemon.json';
 }
 
+let daemonJson: Record<string, unknown> | undefined;
+
+/**
+ * Docker's daemon.json, for the settings berth shares with a Docker engine on the same machine
+ * (insecure-registries, max-concurrent-downloads/uploads); empty when absent or not JSON.
+ */
+export function daemonConfig(): Record<string, unknown> {
+  if (!daemonJson) {
+    try {
+      const v: unknown = JSON.parse(readFileSync(daemonConfigPath(), 'utf8'));
+      daemonJson = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    } catch {
+      // no daemon.json, or not ours to judge
+      daemonJson = {};
+    }
+  }
+  return daemonJson;
+}
+
 interface InsecureConfig {
   cidrs: BlockList;
   hosts: Set<string>;
@@ -63,13 +82,8 @@ export function loadInsecureConfig(): InsecureConfig {
   const entries = [...DEFAULT_INSECURE];
   const env = process.env.BERTH_INSECURE_REGISTRIES;
   if (env) entries.push(...env.split(',').map((s) => s.trim()).filter(Boolean));
-  try {
-    const cfg = JSON.parse(readFileSync(daemonConfigPath(), 'utf8')) as { 'insecure-registries'?: unknown };
-    const list = cfg['insecure-registries'];
-    if (Array.isArray(list)) entries.push(...list.filter((x): x is string => typeof x === 'string'));
-  } catch {
-    // no daemon.json, or not ours to judge
-  }
+  const list = daemonConfig()['insecure-registries'];
+  if (Array.isArray(list)) entries.push(...list.filter((x): x is string => typeof x === 'string'));
   const cidrs = new BlockList();
   const hosts = new Set<string>();
   for (let e of entries) {
@@ -174,4 +188,5 @@ export function trustRoots(tls: TlsSettings): string[] | undefined {
 /** For tests: forget the cached insecure-registry configuration. */
 export function resetHostConfig(): void {
   insecureConfig = undefined;
+  daemonJson = undefined;
 }

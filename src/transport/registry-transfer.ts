@@ -1,18 +1,20 @@
 /** Shared pieces of registry transfers: concurrency limits and a bounded parallel runner. */
+import { daemonConfig } from '../registry/hosts.js';
 
-function envLimit(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v >= 1 ? v : fallback;
+/** A limit from the environment, else from Docker's daemon.json, else the default. */
+function limit(env: string, daemonKey: string, fallback: number): number {
+  for (const v of [Number(process.env[env]), Number(daemonConfig()[daemonKey])]) if (Number.isInteger(v) && v >= 1) return v;
+  return fallback;
 }
 
-/** Parallel layer downloads: $BERTH_MAX_CONCURRENT_DOWNLOADS, default 3 (Docker's default). */
+/** Parallel layer downloads: $BERTH_MAX_CONCURRENT_DOWNLOADS, else daemon.json's max-concurrent-downloads, else 3 (Docker's default). */
 export function maxConcurrentDownloads(): number {
-  return envLimit('BERTH_MAX_CONCURRENT_DOWNLOADS', 3);
+  return limit('BERTH_MAX_CONCURRENT_DOWNLOADS', 'max-concurrent-downloads', 3);
 }
 
-/** Parallel layer uploads: $BERTH_MAX_CONCURRENT_UPLOADS, default 5 (Docker's default). */
+/** Parallel layer uploads: $BERTH_MAX_CONCURRENT_UPLOADS, else daemon.json's max-concurrent-uploads, else 5 (Docker's default). */
 export function maxConcurrentUploads(): number {
-  return envLimit('BERTH_MAX_CONCURRENT_UPLOADS', 5);
+  return limit('BERTH_MAX_CONCURRENT_UPLOADS', 'max-concurrent-uploads', 5);
 }
 
 /**

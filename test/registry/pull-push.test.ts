@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newStore, tempDir } from '../helpers/berth.js';
 import { berthBin } from '../helpers/paths.js';
@@ -174,6 +174,23 @@ test('pull: full, up to date, by digest, all tags, quiet — as Docker prints th
   ]);
   r = await s.berth('system', 'check');
   assert.equal(r.code, 0, r.stdout + r.stderr);
+});
+
+test('parallel downloads: max-concurrent-downloads of daemon.json, overridden by the environment', { skip }, async (t) => {
+  const d = tempDir();
+  t.after(d.cleanup);
+  const cfg = join(d.dir, 'daemon.json');
+  writeFileSync(cfg, JSON.stringify({ 'max-concurrent-downloads': 1 }));
+  const waiting = async (env: NodeJS.ProcessEnv) => {
+    const s = newStore();
+    t.after(s.cleanup);
+    const r = await s.run(['pull', `${REG}/lab/small:1.0`], { env: { BERTH_DOCKER_DAEMON_CONFIG: cfg, ...env } });
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.split('\n').filter((l) => l.endsWith(': Waiting')).length;
+  };
+  // Three layers, one at a time: two wait (Docker prints Waiting for them).
+  assert.equal(await waiting({}), 2);
+  assert.equal(await waiting({ BERTH_MAX_CONCURRENT_DOWNLOADS: '3' }), 0);
 });
 
 test('pull: base layer already in the store is not downloaded again', { skip }, async (t) => {
