@@ -145,6 +145,7 @@ export async function createContainer(engine: EngineCore, opts: ContainerCreateO
   const network = opts.network === undefined || opts.network === '' || opts.network === 'default' || opts.network === 'bridge' ? 'host' : opts.network;
   if (network !== 'host' && network !== 'none') throw invalidArgument(`network ${network} not found`);
   const limits = limitRecord(opts);
+  if (opts.utsMode === 'host' && opts.hostname) throw invalidArgument('conflicting options: hostname and the UTS mode');
   if (limits.Sysctls && network === 'host') {
     const net = Object.keys(limits.Sysctls).find((k) => k.startsWith('net.'));
     if (net) throw invalidArgument(`sysctl "${net}" not allowed in host network namespace`);
@@ -154,7 +155,7 @@ export async function createContainer(engine: EngineCore, opts: ContainerCreateO
   const id = newId();
 
   const config: ContainerConfig & { Image: string } = {
-    Hostname: opts.hostname || (network === 'host' ? osHostname() : id.slice(0, 12)),
+    Hostname: opts.hostname || (network === 'host' || opts.utsMode === 'host' ? osHostname() : id.slice(0, 12)),
     Domainname: opts.domainname ?? '',
     User: opts.user ?? '',
     AttachStdin: Boolean(opts.attachStdin),

@@ -39,6 +39,10 @@ export interface LimitOptions {
   sysctls?: Record<string, string>;
   /** --device host[:container[:rwm]], parsed. */
   devices?: DeviceMapping[];
+  /** --pid, --ipc, --uts: '' for the container's own namespace, host for the host's. */
+  pidMode?: string;
+  ipcMode?: string;
+  utsMode?: string;
 }
 
 export interface DeviceMapping {
@@ -66,6 +70,9 @@ export type LimitRecord = Pick<
   | 'ExtraHosts'
   | 'Sysctls'
   | 'Devices'
+  | 'PidMode'
+  | 'IpcMode'
+  | 'UTSMode'
 >;
 
 /** The resource names --ulimit takes (setrlimit's, without RLIMIT_, in lower case). */
@@ -136,6 +143,11 @@ export function limitRecord(o: LimitOptions): LimitRecord {
       throw invalidArgument(`error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`);
     }
   }
+  const joined = [o.pidMode, o.ipcMode, o.utsMode].find((m) => m?.startsWith('container:'));
+  if (joined) throw invalidArgument(`joining another container's namespaces is not supported by berth: ${joined}`);
+  if (o.ipcMode && !['none', 'private', 'shareable', 'host'].includes(o.ipcMode)) throw invalidArgument(`Invalid IPC mode: ${o.ipcMode}`);
+  if (o.pidMode && o.pidMode !== 'host') throw invalidArgument(`invalid PID mode: ${o.pidMode}`);
+  if (o.utsMode && o.utsMode !== 'host') throw invalidArgument(`invalid UTS mode: ${o.utsMode}`);
   if (o.cpusetCpus && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(o.cpusetCpus)) throw invalidArgument(`Invalid value ${o.cpusetCpus} for cpuset cpus`);
   return {
     Privileged: Boolean(o.privileged),
@@ -154,6 +166,9 @@ export function limitRecord(o: LimitOptions): LimitRecord {
     ExtraHosts: o.extraHosts?.length ? [...o.extraHosts] : null,
     ...(o.sysctls && Object.keys(o.sysctls).length ? { Sysctls: { ...o.sysctls } } : {}),
     Devices: (o.devices ?? []).map((d) => ({ ...d })),
+    PidMode: o.pidMode ?? '',
+    IpcMode: o.ipcMode || 'private',
+    UTSMode: o.utsMode ?? '',
   };
 }
 

@@ -169,6 +169,7 @@ export async function prepareBundle(engine: EngineCore, row: ContainerRow): Prom
       shmSize: hc.ShmSize,
       resources: specResources(hc),
       sysctl: hc.Sysctls,
+      hostNamespaces: [hc.PidMode === 'host' && 'pid', hc.IpcMode === 'host' && 'ipc', hc.UTSMode === 'host' && 'uts'].filter((x): x is 'pid' | 'ipc' | 'uts' => Boolean(x)),
       rootfs,
       readonlyRootfs: spec.HostConfig.ReadonlyRootfs,
       hostname: cfg.Hostname ?? '',

@@ -51,6 +51,9 @@ export interface HostConfigRecord {
   PidsLimit?: number | null;
   Sysctls?: Record<string, string>;
   Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
 }
 
 /** What the `config` column holds: the container as Docker's inspect needs it. */

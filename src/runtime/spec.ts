@@ -120,6 +120,8 @@ export interface SpecInput {
   shmSize?: number;
   resources?: Resources;
   sysctl?: Record<string, string>;
+  /** Namespaces shared with the host (--pid host, --ipc host, --uts host). */
+  hostNamespaces?: ('pid' | 'ipc' | 'uts')[];
 }
 
 /** The possible CPUs' thermal_throttle directories, masked by Docker since 28. */
@@ -194,7 +196,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   }
   const namespaces: { type: string }[] = [{ type: 'mount' }];
   if (input.network !== 'host') namespaces.push({ type: 'network' });
-  namespaces.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  for (const type of ['uts', 'pid', 'ipc'] as const) if (!input.hostNamespaces?.includes(type)) namespaces.push({ type });
   if (input.cgroupNamespace) namespaces.push({ type: 'cgroup' });
 
   const dev = (allow: boolean, type: string | undefined, major: number | undefined, minor: number | undefined) => ({
@@ -234,7 +236,8 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     ociVersion: '1.0.2',
     process: processSpec(input.process, input.capabilities),
     root: { path: input.rootfs, readonly: Boolean(input.readonlyRootfs) },
-    hostname: input.hostname,
+    // A hostname needs a UTS namespace of its own.
+    ...(input.hostNamespaces?.includes('uts') ? {} : { hostname: input.hostname }),
     mounts,
     linux,
   };

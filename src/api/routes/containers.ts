@@ -96,6 +96,9 @@ interface CreateBody extends Omit<ContainerConfig, 'Cmd' | 'Entrypoint' | 'StopT
     Sysctls?: Record<string, string> | null;
     Devices?: { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
     PortBindings?: Record<string, unknown> | null;
+    PidMode?: string;
+    IpcMode?: string;
+    UTSMode?: string;
   } | null;
 }
 
@@ -157,6 +160,9 @@ function createOptions(body: CreateBody, name: string, call: Call): ContainerCre
       PathInContainer: d.PathInContainer || d.PathOnHost || '',
       CgroupPermissions: d.CgroupPermissions || 'rwm',
     })),
+    pidMode: hc.PidMode || undefined,
+    ipcMode: hc.IpcMode || undefined,
+    utsMode: hc.UTSMode || undefined,
   };
   return opts;
 }

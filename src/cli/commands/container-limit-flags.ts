@@ -15,15 +15,18 @@ export interface LimitFlags {
   cpus?: string;
   cpusetCpus?: string;
   device?: string[];
+  ipc?: string;
   memory?: string;
   memoryReservation?: string;
   memorySwap?: string;
+  pid?: string;
   pidsLimit?: string;
   privileged?: boolean;
   securityOpt?: string[];
   shmSize?: string;
   sysctl?: string[];
   ulimit?: string[];
+  uts?: string;
 }
 
 export function limitOptions(c: FlagSet): void {
@@ -34,15 +37,18 @@ export function limitOptions(c: FlagSet): void {
     .option('--cpus <decimal>', 'Number of CPUs')
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--device <list>', 'Add a host device to the container', collect)
+    .option('--ipc <string>', 'IPC mode to use')
     .option('-m, --memory <bytes>', 'Memory limit')
     .option('--memory-reservation <bytes>', 'Memory soft limit')
     .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+    .option('--pid <string>', 'PID namespace to use')
     .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
     .option('--privileged', 'Give extended privileges to this container')
     .option('--security-opt <list>', 'Security Options', collect)
     .option('--shm-size <bytes>', 'Size of /dev/shm')
     .option('--sysctl <map>', 'Sysctl options (default map[])', collect)
-    .option('--ulimit <ulimit>', 'Ulimit options (default [])', collect);
+    .option('--ulimit <ulimit>', 'Ulimit options (default [])', collect)
+    .option('--uts <string>', 'UTS namespace to use');
 }
 
 /** A bad flag value: the caller reports it as pflag does (`invalid argument "v" for "flag" flag: why`). */
@@ -160,5 +166,11 @@ export function parseLimitFlags(f: LimitFlags): LimitOptions {
   if (f.addHost?.length) o.extraHosts = f.addHost.map(extraHost);
   if (f.sysctl?.length) o.sysctls = Object.fromEntries(f.sysctl.map(sysctl));
   if (f.device?.length) o.devices = f.device.map(device);
+  // The Docker CLI checks these two itself (the IPC mode is left to the daemon).
+  if (f.pid !== undefined && f.pid !== '' && f.pid !== 'host' && !f.pid.startsWith('container:')) throw new BadValue('--pid: invalid PID mode');
+  if (f.uts !== undefined && f.uts !== '' && f.uts !== 'host') throw new BadValue('--uts: invalid UTS mode');
+  if (f.pid) o.pidMode = f.pid;
+  if (f.ipc) o.ipcMode = f.ipc;
+  if (f.uts) o.utsMode = f.uts;
   return o;
 }
