@@ -27,7 +27,7 @@ import { containerFs, containerPaths, removeContainer } from '../runtime/contain
 import { Runc, trackChild } from '../runtime/runc.js';
 import { Snapshots } from '../runtime/snapshots.js';
 import { hostInfo, type SnapshotterKind } from '../runtime/detect.js';
-import { resolveUser } from '../runtime/user.js';
+import { containerGroups, resolveUser } from '../runtime/user.js';
 import { mkdirAllIn } from '../runtime/rootfs.js';
 import { buildSpec, DEFAULT_PATH_ENV } from '../runtime/spec.js';
 import { connectAttach, encodeFrame, Frame, FrameDecoder } from '../runtime/attach.js';
@@ -156,7 +156,7 @@ export async function prepareBundle(engine: EngineCore, row: ContainerRow): Prom
         cwd,
         uid: user.uid,
         gid: user.gid,
-        additionalGids: user.additionalGids,
+        additionalGids: containerGroups(user),
         terminal: Boolean(cfg.Tty),
         rlimits: limits.rlimits,
         noNewPrivileges: limits.noNewPrivileges,

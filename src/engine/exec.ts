@@ -9,7 +9,7 @@ import { containerFs, containerPaths, startFailureCode } from '../runtime/contai
 import { Runc, RuntimeError, runtimeMessage } from '../runtime/runc.js';
 import { startRuntimeProcess } from '../runtime/process.js';
 import { processSpec } from '../runtime/spec.js';
-import { resolveUser } from '../runtime/user.js';
+import { containerGroups, resolveUser } from '../runtime/user.js';
 import { containerEnv, getContainer, type AttachIo } from './containers.js';
 import { within } from '../runtime/time.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,7 +61,7 @@ export async function execInContainer(engine: EngineCore, input: string, opts: E
       cwd: opts.workdir || cfg.WorkingDir || '/',
       uid: user.uid,
       gid: user.gid,
-      additionalGids: user.additionalGids,
+      additionalGids: containerGroups(user),
       terminal: Boolean(opts.tty),
       consoleSize: size,
       rlimits: limits.rlimits,

@@ -89,3 +89,11 @@ export function resolveUser(rootfs: string, spec: string, groupAdd: string[] = [
   }
   return { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids, home: u.home || '/' };
 }
+
+/**
+ * The supplementary groups a container process gets from Docker: those of the user, then
+ * --group-add, and the primary group as well (`id` in `docker run` lists it under groups).
+ */
+export function containerGroups(u: ExecUser): number[] {
+  return u.additionalGids.includes(u.gid) ? u.additionalGids : [...u.additionalGids, u.gid];
+}

@@ -145,6 +145,24 @@ test('--pid, --ipc and --uts host share the host namespaces; inspect shows the m
   await refused(['--uts', 'host', '-h', 'x'], 'berth: Error response from daemon: conflicting options: hostname and the UTS mode');
 });
 
+test('users and groups: the primary group is among the supplementary ones, as Docker sets them, in run and exec', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  const id = async (...flags: string[]) => ok(await s.berth('run', '--rm', ...flags, 'busybox', 'busybox', 'id')).trim();
+  assert.equal(await id(), 'uid=0(root) gid=0(root) groups=0(root)');
+  assert.equal(await id('-u', 'tester'), 'uid=1000(tester) gid=1000 groups=50(staff),1000');
+  assert.equal(await id('-u', 'tester:root'), 'uid=1000(tester) gid=0(root) groups=0(root)');
+  assert.equal(await id('-u', '1234:5678', '--group-add', '77'), 'uid=1234 gid=5678 groups=77,5678');
+  ok(await s.berth('run', '-d', '--name', 'g1', '--group-add', 'staff', 'busybox', 'sleep', '60'));
+  assert.equal(ok(await s.berth('exec', 'g1', 'busybox', 'id')).trim(), 'uid=0(root) gid=0(root) groups=0(root),50(staff)');
+  assert.equal(ok(await s.berth('exec', '-u', 'tester', 'g1', 'busybox', 'id')).trim(), 'uid=1000(tester) gid=1000 groups=50(staff),1000');
+  // -e values pflag refuses; --restart with --rm.
+  let r = await s.berth('run', '--rm', '-e', '=x', 'busybox', 'true');
+  assert.deepEqual([r.code, r.stderr.split('\n')[0]], [125, 'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x']);
+  r = await s.berth('run', '--rm', '--restart', 'always', 'busybox', 'true');
+  assert.deepEqual([r.code, r.stderr], [125, "berth: conflicting options: cannot specify both --restart and --rm\n\nRun 'berth run --help' for more information\n"]);
+});
+
 test('bad privilege and limit values are refused as Docker refuses them, before anything is created', async (t) => {
   const s = await storeWithBusybox();
   t.after(s.cleanup);

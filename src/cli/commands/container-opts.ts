@@ -175,7 +175,10 @@ export function parseContainerArgs(argv: string[], run: boolean): ParsedContaine
     options: (c) => containerOptions(c, run),
   };
   const { opts, args } = parseArgs<ContainerFlags & Record<string, unknown>>(spec, argv);
-  // pflag checks a --mount value as it reads it: a bad one is a flag error.
+  // pflag checks these values as it reads them: a bad one is a flag error.
+  for (const e of opts.env ?? []) {
+    if (e === '' || e.startsWith('=')) throw flagError(spec, `invalid argument "${e}" for "-e, --env" flag: invalid environment variable: ${e}`);
+  }
   for (const m of opts.mount ?? []) {
     try {
       parseMountFlag(m);
@@ -201,7 +204,6 @@ export function createOptionsFrom(p: ParsedContainerArgs, ctx: CliContext, run: 
   for (const file of f.envFile ?? []) env.push(...readKeyValueFile(file, true));
   for (const e of f.env ?? []) {
     if (e.includes('=')) env.push(e);
-    else if (e === '') throw new CliError('invalid argument "" for "-e, --env" flag: invalid environment variable: ', 125);
     else env.push(process.env[e] !== undefined ? `${e}=${process.env[e]}` : e);
   }
   const labels: Record<string, string> = {};
@@ -232,7 +234,7 @@ export function createOptionsFrom(p: ParsedContainerArgs, ctx: CliContext, run: 
     stopTimeout = Number(f.stopTimeout);
     if (!Number.isInteger(stopTimeout)) throw new CliError(`invalid argument "${f.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${f.stopTimeout}": invalid syntax`, 125);
   }
-  if (f.restart && f.restart !== 'no' && f.rm) throw new CliError('Conflicting options: --restart and --rm', 125);
+  if (f.restart && f.restart !== 'no' && f.rm) throw runStatusError(new Error('conflicting options: cannot specify both --restart and --rm'), run ? 'run' : 'create');
   for (const opt of f.securityOpt ?? []) {
     const o = opt.trim();
     if (o !== 'no-new-privileges' && !o.includes('=') && !o.includes(':')) throw runStatusError(new Error(`Invalid --security-opt: "${o}"`), run ? 'run' : 'create');
