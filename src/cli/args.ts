@@ -230,6 +230,8 @@ const ALIASES: Record<string, string[]> = {
   create: ['container create', 'create'],
   start: ['container start', 'start'],
   stop: ['container stop', 'stop'],
+  restart: ['container restart', 'restart'],
+  rename: ['container rename', 'rename'],
   kill: ['container kill', 'kill'],
   wait: ['container wait', 'wait'],
   logs: ['container logs', 'logs'],

@@ -33,7 +33,7 @@ import { buildSpec, DEFAULT_PATH_ENV } from '../runtime/spec.js';
 import { connectAttach, encodeFrame, Frame, FrameDecoder } from '../runtime/attach.js';
 import { readLog, type LogRecord } from '../runtime/jsonlog.js';
 import { lastEventSeq, latestEvent } from '../store/events.js';
-import { chainOf } from './container-create.js';
+import { chainOf, VALID_NAME } from './container-create.js';
 import { extraHostLines, processLimits, specDevices, specResources, unmaskedPaths } from './container-limits.js';
 import { hostDevices } from '../runtime/host-devices.js';
 import { selfStartTime } from '../store/process-identity.js';
@@ -675,4 +675,30 @@ export function readMonitorLog(engine: EngineCore, id: string): string {
   } catch {
     return '';
   }
+}
+
+/** `restart`: stops the container if it runs (as stop does), then starts it. */
+export async function restartContainer(engine: EngineCore, input: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+  const row = getContainer(engine, input);
+  if (isRunning(row)) await stopContainer(engine, row.id, opts);
+  await startContainer(engine, row.id);
+}
+
+/** `rename`: a new name for a container, checked and claimed as at create (Docker's words). */
+export function renameContainer(engine: EngineCore, input: string, newName: string): void {
+  const store = engine.store;
+  const name = newName.startsWith('/') ? newName : `/${newName}`;
+  store.tx(() => {
+    const row = findContainer(store, input);
+    if (row.name === name) throw invalidArgument('Renaming a container with the same name as its current name');
+    if (!VALID_NAME.test(name)) throw invalidArgument(`Error when allocating new name: Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const other = store.db.prepare('SELECT id FROM containers WHERE name = ?').pluck().get(name) as string | undefined;
+    if (other) {
+      throw conflict(
+        `Error when allocating new name: Conflict. The container name "${name}" is already in use by container "${other}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    store.db.prepare('UPDATE containers SET name = ? WHERE id = ?').run(name, row.id);
+    containerEvent(store, { ...row, name }, 'rename', { oldName: row.name });
+  });
 }

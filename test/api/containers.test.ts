@@ -202,3 +202,21 @@ test('privileges and limits sent by the docker CLI are applied and shown, bad on
   assert.equal(r.stderr, 'WARNING: Published ports are discarded when using host network mode\n');
   assert.equal((await s.docker(['inspect', '-f', '{{json .HostConfig.Devices}}', r.stdout.trim()])).stdout, '[{"PathOnHost":"/dev/null","PathInContainer":"/dev/mynull","CgroupPermissions":"rwm"}]\n');
 });
+
+test('docker restart and docker rename through the API', { skip }, async (t) => {
+  const s = await withBusybox();
+  t.after(s.cleanup);
+  let r = await s.docker(['run', '-d', '--name', 'a1', 'busybox', 'sleep', '600']);
+  assert.equal(r.code, 0, r.stderr);
+  const pid = (await s.docker(['inspect', '-f', '{{.State.Pid}}', 'a1'])).stdout;
+  r = await s.docker(['restart', '-t', '1', 'a1']);
+  assert.deepEqual([r.code, r.stdout], [0, 'a1\n']);
+  assert.notEqual((await s.docker(['inspect', '-f', '{{.State.Pid}}', 'a1'])).stdout, pid);
+  r = await s.docker(['rename', 'a1', 'b1']);
+  assert.deepEqual([r.code, r.stderr], [0, '']);
+  assert.equal((await s.docker(['ps', '--format', '{{.Names}}'])).stdout, 'b1\n');
+  r = await s.docker(['rename', 'b1', 'b1']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Error response from daemon: Renaming a container with the same name as its current name/);
+  assert.equal((await s.docker(['rm', '-f', 'b1'])).code, 0);
+});

@@ -293,3 +293,34 @@ test('commit of a running container pauses and resumes it; berth info', async (t
   r = await s.berth('version', '-f', '{{.Bogus}}');
   assert.deepEqual([r.code, r.stderr], [1, 'template: version:1:2: executing "version" at <.Bogus>: can\'t evaluate field Bogus in type system.versionInfo\n']);
 });
+
+test('restart and rename, as Docker words them', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  ok(await s.berth('run', '-d', '--name', 'r1', 'busybox', 'sh', '-c', 'echo start; trap "exit 0" TERM; while :; do sleep 0.1; done'));
+  const started = ok(await s.berth('inspect', '-f', '{{.State.StartedAt}}', 'r1'));
+  assert.equal(ok(await s.berth('restart', '-t', '5', 'r1')), 'r1\n');
+  assert.equal(ok(await s.berth('inspect', '-f', '{{.State.Running}}', 'r1')), 'true\n');
+  assert.notEqual(ok(await s.berth('inspect', '-f', '{{.State.StartedAt}}', 'r1')), started);
+  for (let i = 0; i < 50 && ok(await s.berth('logs', 'r1')) !== 'start\nstart\n'; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(ok(await s.berth('logs', 'r1')), 'start\nstart\n');
+  // A stopped container is started; a missing one is an error after the others are done.
+  ok(await s.berth('stop', 'r1'));
+  let r = await s.berth('container', 'restart', 'r1', 'nope');
+  assert.deepEqual([r.code, r.stdout, r.stderr], [1, 'r1\n', 'Error response from daemon: No such container: nope\n']);
+  assert.equal(ok(await s.berth('inspect', '-f', '{{.State.Running}}', 'r1')), 'true\n');
+
+  ok(await s.berth('create', '--name', 'r2', 'busybox', 'true'));
+  r = await s.berth('rename', 'r1', 'r2');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^Error response from daemon: Error when allocating new name: Conflict\. The container name "\/r2" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nError: failed to rename container named r1\n$/);
+  r = await s.berth('rename', 'r1', 'r1');
+  assert.equal(r.stderr, 'Error response from daemon: Renaming a container with the same name as its current name\nError: failed to rename container named r1\n');
+  r = await s.berth('rename', 'r1', 'bad/name');
+  assert.equal(r.stderr, 'Error response from daemon: Error when allocating new name: Invalid container name (/bad/name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named r1\n');
+  assert.equal(ok(await s.berth('rename', 'r1', 'renamed')), '');
+  assert.equal(ok(await s.berth('ps', '--format', '{{.Names}}')), 'renamed\n');
+  assert.equal(ok(await s.berth('exec', 'renamed', 'echo', 'still running')), 'still running\n');
+  r = await s.berth('rename', 'r1', 'x1');
+  assert.equal(r.stderr, 'Error response from daemon: No such container: r1\nError: failed to rename container named r1\n');
+});

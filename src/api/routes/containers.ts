@@ -18,6 +18,8 @@ import {
   pruneContainers,
   relayAttach,
   removeContainerOp,
+  renameContainer,
+  restartContainer,
   startContainer,
   stopContainer,
   waitContainer,
@@ -434,9 +436,14 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
   });
 
   r.post('/containers/{name:.*}/restart', async (call) => {
-    const c = containerOf(call.params.name!);
-    if (c.State.Running) await stopContainer(engine, c.Id, { timeout: call.query.int('t'), signal: call.atLeast('1.42') ? call.query.get('signal') || undefined : undefined });
-    await startContainer(engine, c.Id);
+    await restartContainer(engine, call.params.name!, { timeout: call.query.int('t'), signal: call.atLeast('1.42') ? call.query.get('signal') || undefined : undefined });
+    call.sendEmpty(204);
+  });
+
+  r.post('/containers/{name:.*}/rename', (call) => {
+    const name = call.query.get('name') ?? '';
+    if (name === '') throw badRequest('Neither old nor new names may be empty');
+    renameContainer(engine, call.params.name!, name);
     call.sendEmpty(204);
   });
 

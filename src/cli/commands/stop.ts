@@ -4,12 +4,14 @@ import { CliError } from '../errors.js';
 import { stopContainer } from '../../engine/containers.js';
 import { forEachContainer } from './container-each.js';
 
-export default async function stop(argv: string[], ctx: CliContext, name = 'stop'): Promise<number> {
+/** The options stop and restart share: -s/--signal and -t/--timeout (and the deprecated --time). */
+export function parseStopArgs(argv: string[], name: string, description: string): { args: string[]; timeout: number | undefined; signal: string | undefined } {
+  const usage = `berth ${name} [OPTIONS] CONTAINER [CONTAINER...]`;
   const { opts, args } = parseArgs<{ signal?: string; timeout?: string; time?: string }>(
     {
       name,
-      usage: `berth ${name} [OPTIONS] CONTAINER [CONTAINER...]`,
-      description: 'Stop one or more running containers',
+      usage,
+      description,
       args: { min: 1, max: Infinity },
       options: (c) =>
         c
@@ -25,8 +27,13 @@ export default async function stop(argv: string[], ctx: CliContext, name = 'stop
   let timeout: number | undefined;
   if (t !== undefined) {
     timeout = Number(t);
-    if (!/^-?\d+$/.test(t)) throw flagError({ name, usage: `berth ${name} [OPTIONS] CONTAINER [CONTAINER...]` }, `invalid argument "${t}" for "-t, --timeout" flag: strconv.ParseInt: parsing "${t}": invalid syntax`);
+    if (!/^-?\d+$/.test(t)) throw flagError({ name, usage }, `invalid argument "${t}" for "-t, --timeout" flag: strconv.ParseInt: parsing "${t}": invalid syntax`);
   }
+  return { args, timeout, signal: opts.signal };
+}
+
+export default async function stop(argv: string[], ctx: CliContext, name = 'stop'): Promise<number> {
+  const { args, timeout, signal } = parseStopArgs(argv, name, 'Stop one or more running containers');
   const engine = ctx.engine();
-  return forEachContainer(ctx, args, (c) => stopContainer(engine, c, { timeout, signal: opts.signal }));
+  return forEachContainer(ctx, args, (c) => stopContainer(engine, c, { timeout, signal }));
 }
