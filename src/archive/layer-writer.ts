@@ -43,6 +43,11 @@ export interface DirectoryLayerOptions extends LayerOptions {
    * directories) into .wh. entries, as Docker's overlay2 Diff does.
    */
   overlayWhiteouts?: boolean | { opaqueXattr?: string };
+  /**
+   * Archive the path itself (a directory with what it holds, or a single file or link) under
+   * this name, rather than what the directory holds at the top (docker cp's archives).
+   */
+  root?: string;
 }
 
 /** One entry of a layer described in memory (for `docker save` files, synthetic layers...). */
@@ -184,7 +189,9 @@ async function* directoryToTar(dir: string, opts: DirectoryLayerOptions): AsyncG
   const seen = new Map<string, string>();
 
   // An explicit stack keeps memory to one directory listing per level.
-  const stack: Array<AsyncGenerator<Walked>> = [walkDirectory(Buffer.from(dir), '')];
+  const stack: Array<AsyncGenerator<Walked>> = [
+    opts.root !== undefined ? (async function* () { yield { rel: opts.root!, abs: Buffer.from(dir) }; })() : walkDirectory(Buffer.from(dir), ''),
+  ];
   while (stack.length > 0) {
     const next = await stack[stack.length - 1]!.next();
     if (next.done) {

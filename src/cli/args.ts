@@ -232,6 +232,7 @@ const ALIASES: Record<string, string[]> = {
   stop: ['container stop', 'stop'],
   restart: ['container restart', 'restart'],
   rename: ['container rename', 'rename'],
+  cp: ['container cp', 'cp'],
   kill: ['container kill', 'kill'],
   wait: ['container wait', 'wait'],
   logs: ['container logs', 'logs'],

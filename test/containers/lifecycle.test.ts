@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { storeWithBusybox, ok, tempDir } from './helpers.js';
 import { berthBin } from '../helpers/paths.js';
@@ -323,4 +323,62 @@ test('restart and rename, as Docker words them', async (t) => {
   assert.equal(ok(await s.berth('exec', 'renamed', 'echo', 'still running')), 'still running\n');
   r = await s.berth('rename', 'r1', 'x1');
   assert.equal(r.stderr, 'Error response from daemon: No such container: r1\nError: failed to rename container named r1\n');
+});
+
+test('cp between a container and the host, as docker cp does it', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  const d = tempDir();
+  t.after(d.cleanup);
+  const at = (...p: string[]) => join(d.dir, ...p);
+  mkdirSync(at('dir', 'sub'), { recursive: true });
+  writeFileSync(at('f.txt'), 'hello\n');
+  writeFileSync(at('dir', 'sub', 'y'), 'y\n');
+  mkdirSync(at('vol'));
+  writeFileSync(at('vol', 'v.txt'), 'volume\n');
+  // A stopped container: its layers are mounted for the copy.
+  ok(await s.berth('create', '--name', 'c1', 'busybox', 'true'));
+  assert.equal(ok(await s.berth('cp', at('f.txt'), 'c1:/f.txt')), '');
+  ok(await s.berth('cp', at('dir'), 'c1:/dd'));
+  ok(await s.berth('cp', at('f.txt'), 'c1:/etc/'));
+  const exported = (await s.run(['export', 'c1'])).out;
+  const names = execFileSync('tar', ['-tv'], { input: exported, encoding: 'utf8' });
+  assert.match(names, /^-rw-r--r-- 0\/0 +6 .* f\.txt$/m);
+  assert.match(names, /^-rw-r--r-- 0\/0 +2 .* dd\/sub\/y$/m);
+  assert.match(names, /^-rw-r--r-- 0\/0 +6 .* etc\/f\.txt$/m);
+  ok(await s.berth('cp', 'c1:/dd', at('back')));
+  assert.equal(readFileSync(at('back', 'sub', 'y'), 'utf8'), 'y\n');
+  ok(await s.berth('cp', 'c1:/f.txt', at('dir')));
+  assert.equal(readFileSync(at('dir', 'f.txt'), 'utf8'), 'hello\n');
+  const tar = await s.run(['cp', 'c1:/etc/passwd', '-']);
+  assert.equal(execFileSync('tar', ['-t'], { input: tar.out, encoding: 'utf8' }), 'passwd\n');
+  // A running container: through its own view, volumes included; symlinks stay inside it.
+  ok(await s.berth('run', '-d', '--name', 'c2', '-v', `${at('vol')}:/mnt/vol`, 'busybox', 'sleep', '300'));
+  ok(await s.berth('cp', 'c2:/mnt/vol/v.txt', at('v-copy.txt')));
+  assert.equal(readFileSync(at('v-copy.txt'), 'utf8'), 'volume\n');
+  ok(await s.berth('cp', at('f.txt'), 'c2:/mnt/vol/'));
+  assert.equal(readFileSync(at('vol', 'f.txt'), 'utf8'), 'hello\n');
+  ok(await s.berth('exec', 'c2', 'sh', '-c', `ln -s / /escape; mkdir -p /hostdir-${process.pid}`));
+  ok(await s.berth('cp', at('f.txt'), `c2:/escape/hostdir-${process.pid}/`));
+  assert.equal(existsSync(`/hostdir-${process.pid}`), false, 'the link is resolved inside the container');
+  assert.equal(ok(await s.berth('exec', 'c2', 'cat', `/hostdir-${process.pid}/f.txt`)), 'hello\n');
+  // SRC/. copies what a directory holds; - reads a tar from stdin into a directory.
+  ok(await s.berth('exec', 'c2', 'mkdir', '/in'));
+  ok(await s.berth('cp', `${at('dir')}/.`, 'c2:/in'));
+  assert.equal(ok(await s.berth('exec', 'c2', 'ls', '/in')), 'f.txt\nsub\n');
+  const r = await s.run(['cp', '-', 'c2:/mnt'], { input: execFileSync('tar', ['-C', at('dir'), '-cf', '-', 'sub']) });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(ok(await s.berth('exec', 'c2', 'cat', '/mnt/sub/y')), 'y\n');
+  // Docker's refusals.
+  const refused = async (args: string[], stderr: string) => {
+    const x = await s.berth('cp', ...args);
+    assert.deepEqual([x.code, x.stderr], [1, stderr], args.join(' '));
+  };
+  await refused(['c1:/nope', at('x')], 'Error response from daemon: Could not find the file /nope in container c1\n');
+  await refused([at('f.txt'), 'c1:/nope/dir/'], 'no such directory\n');
+  await refused([at('dir'), 'c1:/f.txt'], 'cannot copy directory\n');
+  await refused([at('nope'), 'c1:/x'], `lstat ${at('nope')}: no such file or directory\n`);
+  await refused([at('f.txt'), 'nope:/x'], 'Error response from daemon: No such container: nope\n');
+  await refused([at('f.txt'), at('g.txt')], 'must specify at least one container source\n');
+  await refused(['c1:/a', 'c2:/b'], 'copying between containers is not supported\n');
 });

@@ -1,0 +1,91 @@
+/**
+ * `cp` between a container and the host: paths inside the container are resolved within its
+ * root (symlinks as the container sees them, never out of it), through the root a running
+ * container sees (/proc/PID/root, so its tmpfs and bind mounts are included) or, for a stopped
+ * one, its layers mounted for the time of the copy.
+ */
+import { closeSync, readlinkSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { EngineCore } from './engine.js';
+import { conflict, notFound } from '../image/errors.js';
+import { loadNative, type NativeStat } from '../archive/native.js';
+import { extractTar } from '../archive/extract.js';
+import { layerFromDirectory } from '../archive/layer-writer.js';
+import { containerFs } from '../runtime/container-files.js';
+import { isRunning } from '../runtime/container-store.js';
+import { getContainer } from './containers.js';
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+/** A path of the container: the directory holding it (held open) and its last name. */
+export interface ContainerPath {
+  /** A host path for the holding directory that stays on it (/proc/self/fd/N). */
+  dir: string;
+  name: string;
+  /** What the path is, or null when it does not exist. */
+  stat: NativeStat | null;
+}
+
+export const isDirStat = (st: NativeStat | null): boolean => st !== null && (st.mode & S_IFMT) === S_IFDIR;
+
+/** Runs fn with the container's root directory (a host path) and a resolver of paths inside it. */
+export async function withContainerRoot<T>(
+  engine: EngineCore,
+  input: string,
+  fn: (resolve: (path: string, follow?: boolean) => ContainerPath) => Promise<T>,
+): Promise<T> {
+  const row = getContainer(engine, input);
+  if (row.state === 'removing' || row.state === 'dead') throw conflict(`container ${row.id} is marked for removal`);
+  const run = async (root: string): Promise<T> => {
+    const n = loadNative();
+    const rootFd = n.openRoot(root);
+    const open: number[] = [rootFd];
+    const resolve = (path: string, follow = false): ContainerPath => {
+      let p = path;
+      for (let hops = 0; ; hops++) {
+        const clean = p.replace(/\/+$/, '');
+        const slash = clean.lastIndexOf('/');
+        const parent = slash <= 0 ? '.' : clean.slice(0, slash).replace(/^\/+/, '') || '.';
+        const name = clean.slice(slash + 1) || '.';
+        let dirFd: number;
+        try {
+          dirFd = n.resolveIn(rootFd, parent);
+        } catch {
+          return { dir: '', name, stat: null };
+        }
+        open.push(dirFd);
+        const stat = name === '.' ? n.lstatAt(dirFd, '.') : n.lstatAt(dirFd, name);
+        if (follow && stat && (stat.mode & S_IFMT) === S_IFLNK && hops < 40) {
+          const target = readlinkSync(`/proc/self/fd/${dirFd}/${name}`);
+          p = target.startsWith('/') ? target : `${parent}/${target}`;
+          continue;
+        }
+        return { dir: `/proc/self/fd/${dirFd}`, name, stat };
+      }
+    };
+    try {
+      return await fn(resolve);
+    } finally {
+      for (const fd of open) closeSync(fd);
+    }
+  };
+  if (isRunning(row) && row.pid > 0) return run(`/proc/${row.pid}/root`);
+  return containerFs(engine.store, row).withMerged(run);
+}
+
+/** Docker's answer for a container path that does not exist. */
+export function containerPathNotFound(path: string, container: string): Error {
+  return notFound(`Could not find the file ${path} in container ${container}`);
+}
+
+/** A tar of `hostPath` itself, named `as` (Docker's cp archives), owners kept or set to `owner`. */
+export function archivePath(hostPath: string, as: string | undefined, owner?: { uid: number; gid: number }): Readable {
+  return layerFromDirectory(hostPath, { root: as, owner, xattrs: 'none' });
+}
+
+/** Extracts a cp archive into a directory; `chown` keeps the archive's owners. */
+export async function extractArchive(tar: Readable | AsyncIterable<Uint8Array>, dir: string, chown: boolean): Promise<void> {
+  await extractTar(tar, dir, { chown });
+}
