@@ -160,13 +160,13 @@ export class Call {
    * A streamed answer (JSON messages, tar archives, logs): the status line and headers go out
    * with the first byte written, or at once with `flush`.
    */
-  stream(contentType: string, opts: { flush?: boolean; status?: number } = {}): ResponseStream {
-    return new ResponseStream(this, contentType, opts.status ?? 200, opts.flush ?? false);
+  stream(contentType: string, opts: { flush?: boolean; status?: number; headers?: Record<string, string> } = {}): ResponseStream {
+    return new ResponseStream(this, contentType, opts.status ?? 200, opts.flush ?? false, opts.headers ?? {});
   }
 
   /** @internal used by ResponseStream */
-  _open(status: number, contentType: string): void {
-    if (!this.started) this.head(status, { 'Content-Type': contentType });
+  _open(status: number, contentType: string, headers: Record<string, string> = {}): void {
+    if (!this.started) this.head(status, { ...headers, 'Content-Type': contentType });
     this.res?.flushHeaders();
   }
 
@@ -261,6 +261,7 @@ export class ResponseStream extends Writable {
     private readonly contentType: string,
     private readonly status: number,
     flush: boolean,
+    private readonly headers: Record<string, string> = {},
   ) {
     super();
     // A client that goes away fails the writes; the handler sees its call aborted.
@@ -275,7 +276,7 @@ export class ResponseStream extends Writable {
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    this.call._open(this.status, this.contentType);
+    this.call._open(this.status, this.contentType, this.headers);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {

@@ -47,6 +47,10 @@ export class Router {
     return this.add('HEAD', t, h);
   }
 
+  put(t: string, h: Handler): this {
+    return this.add('PUT', t, h);
+  }
+
   match(method: string, path: string): { handler: Handler; params: Record<string, string> } | undefined {
     for (const r of this.routes) {
       if (r.method !== method) continue;

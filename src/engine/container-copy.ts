@@ -5,6 +5,7 @@
  * one, its layers mounted for the time of the copy.
  */
 import { closeSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EngineCore } from './engine.js';
 import { conflict, notFound } from '../image/errors.js';
@@ -14,6 +15,7 @@ import { layerFromDirectory } from '../archive/layer-writer.js';
 import { containerFs } from '../runtime/container-files.js';
 import { isRunning } from '../runtime/container-store.js';
 import { getContainer } from './containers.js';
+import { rfc3339Nano } from '../runtime/time.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -26,6 +28,8 @@ export interface ContainerPath {
   name: string;
   /** What the path is, or null when it does not exist. */
   stat: NativeStat | null;
+  /** The container path finally resolved (the link's target when following). */
+  path: string;
 }
 
 export const isDirStat = (st: NativeStat | null): boolean => st !== null && (st.mode & S_IFMT) === S_IFDIR;
@@ -53,7 +57,7 @@ export async function withContainerRoot<T>(
         try {
           dirFd = n.resolveIn(rootFd, parent);
         } catch {
-          return { dir: '', name, stat: null };
+          return { dir: '', name, stat: null, path: p };
         }
         open.push(dirFd);
         const stat = name === '.' ? n.lstatAt(dirFd, '.') : n.lstatAt(dirFd, name);
@@ -62,7 +66,7 @@ export async function withContainerRoot<T>(
           p = target.startsWith('/') ? target : `${parent}/${target}`;
           continue;
         }
-        return { dir: `/proc/self/fd/${dirFd}`, name, stat };
+        return { dir: `/proc/self/fd/${dirFd}`, name, stat, path: `/${clean.replace(/^\/+/, '')}` };
       }
     };
     try {
@@ -88,4 +92,54 @@ export function archivePath(hostPath: string, as: string | undefined, owner?: { 
 /** Extracts a cp archive into a directory; `chown` keeps the archive's owners. */
 export async function extractArchive(tar: Readable | AsyncIterable<Uint8Array>, dir: string, chown: boolean): Promise<void> {
   await extractTar(tar, dir, { chown });
+}
+
+/** Go's os.FileMode of a Unix st_mode: the permission bits and Go's type and special bits. */
+function goFileMode(mode: number): number {
+  let m = mode & 0o777;
+  switch (mode & S_IFMT) {
+    case S_IFDIR:
+      m += 2 ** 31;
+      break;
+    case S_IFLNK:
+      m += 2 ** 27;
+      break;
+    case 0o010000:
+      m += 2 ** 25; // named pipe
+      break;
+    case 0o140000:
+      m += 2 ** 24; // socket
+      break;
+    case 0o060000:
+      m += 2 ** 26; // block device
+      break;
+    case 0o020000:
+      m += 2 ** 26 + 2 ** 21; // character device
+      break;
+  }
+  if (mode & 0o4000) m += 2 ** 23;
+  if (mode & 0o2000) m += 2 ** 22;
+  if (mode & 0o1000) m += 2 ** 20;
+  return m;
+}
+
+/** Docker's container.PathStat (the X-Docker-Container-Path-Stat header of the archive endpoints). */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+export function pathStat(p: ContainerPath, target: ContainerPath | undefined): PathStat {
+  const st = p.stat!;
+  const ns = BigInt(st.mtimeSec) * 1_000_000_000n + BigInt(st.mtimeNsec);
+  return {
+    name: p.name === '.' ? basename(p.path) || '/' : p.name,
+    size: st.size,
+    mode: goFileMode(st.mode),
+    mtime: rfc3339Nano(ns),
+    linkTarget: (st.mode & S_IFMT) === S_IFLNK && target?.stat ? target.path : '',
+  };
 }

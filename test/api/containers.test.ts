@@ -220,3 +220,30 @@ test('docker restart and docker rename through the API', { skip }, async (t) => 
   assert.match(r.stderr, /Error response from daemon: Renaming a container with the same name as its current name/);
   assert.equal((await s.docker(['rm', '-f', 'b1'])).code, 0);
 });
+
+test('docker cp through the archive endpoints (HEAD, GET, PUT /containers/{id}/archive)', { skip }, async (t) => {
+  const s = await withBusybox();
+  t.after(s.cleanup);
+  const d = join(s.dir, 'cp');
+  execFileSync('mkdir', ['-p', join(d, 'dir', 'sub')]);
+  writeFileSync(join(d, 'f.txt'), 'hello\n');
+  writeFileSync(join(d, 'dir', 'sub', 'y'), 'y\n');
+  let r = await s.docker(['run', '-d', '--name', 'k1', 'busybox', 'sleep', '600']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await s.docker(['cp', join(d, 'f.txt'), 'k1:/f.txt']);
+  assert.deepEqual([r.code, r.stderr], [0, '']);
+  r = await s.docker(['cp', join(d, 'dir'), 'k1:/tmp/']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await s.docker(['exec', 'k1', 'sh', '-c', 'cat /f.txt /tmp/dir/sub/y; stat -c %u:%g /f.txt'])).stdout, 'hello\ny\n0:0\n');
+  r = await s.docker(['cp', 'k1:/tmp/dir', join(d, 'back')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(execFileSync('cat', [join(d, 'back', 'sub', 'y')], { encoding: 'utf8' }), 'y\n');
+  r = await s.docker(['cp', 'k1:/etc/passwd', '-']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await s.docker(['cp', 'k1:/nope', join(d, 'x')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Error response from daemon: Could not find the file \/nope in container k1/);
+  r = await s.docker(['cp', join(d, 'dir'), 'k1:/f.txt']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cannot copy directory/);
+});

@@ -10,6 +10,7 @@ import { goJson } from '../json.js';
 import { repoTag } from './images.js';
 import { createContainer, type ContainerCreateOptions, type MountOption } from '../../engine/container-create.js';
 import { inspectContainer } from '../../engine/container-inspect.js';
+import { archivePath, containerPathNotFound, extractArchive, isDirStat, pathStat, withContainerRoot, type PathStat } from '../../engine/container-copy.js';
 import { listContainers } from '../../engine/container-list.js';
 import {
   attachRunning,
@@ -249,6 +250,51 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
   r.get('/containers/{name:.*}/changes', (call) => {
     const changes = containerChangesApi(engine, call.params.name!);
     call.sendJson(200, changes.length ? changes : null);
+  });
+
+  // docker cp: the stat of a container path, its archive, and extraction into a directory of it.
+  const archivePathOf = (call: Call): string => {
+    const path = call.query.get('path') ?? '';
+    if (path === '') throw badRequest('path cannot be empty');
+    return path.startsWith('/') ? path : `/${path}`;
+  };
+  const statHeader = (st: PathStat) => Buffer.from(JSON.stringify(st)).toString('base64');
+
+  r.head('/containers/{name:.*}/archive', async (call) => {
+    const path = archivePathOf(call);
+    const stat = await withContainerRoot(engine, call.params.name!, async (resolve) => {
+      const p = resolve(path);
+      if (!p.stat) throw containerPathNotFound(path, call.params.name!);
+      return pathStat(p, resolve(path, true));
+    });
+    call.sendEmpty(200, { 'X-Docker-Container-Path-Stat': statHeader(stat), 'Content-Type': 'application/json' });
+  });
+
+  r.get('/containers/{name:.*}/archive', async (call) => {
+    const path = archivePathOf(call);
+    await withContainerRoot(engine, call.params.name!, async (resolve) => {
+      const p = resolve(path);
+      if (!p.stat) throw containerPathNotFound(path, call.params.name!);
+      const out = call.stream('application/x-tar', { headers: { 'X-Docker-Container-Path-Stat': statHeader(pathStat(p, resolve(path, true))) } });
+      try {
+        await pipeline(archivePath(`${p.dir}/${p.name}`, /(^|\/)\.$/.test(path) ? '.' : p.name), out);
+      } catch (err) {
+        if (!out.started) throw err;
+        call.destroy();
+      }
+    });
+  });
+
+  r.put('/containers/{name:.*}/archive', async (call) => {
+    const path = archivePathOf(call);
+    await withContainerRoot(engine, call.params.name!, async (resolve) => {
+      const p = resolve(path, true);
+      if (!p.stat) throw containerPathNotFound(path, call.params.name!);
+      if (!isDirStat(p.stat)) throw badRequest('extraction point is not a directory');
+      // Without copyUIDGID, what is extracted belongs to the container's root (this process).
+      await extractArchive(call.body(), `${p.dir}/${p.name}`, call.query.bool('copyUIDGID'));
+    });
+    call.sendEmpty(200);
   });
 
   r.get('/containers/{name:.*}/export', async (call) => {
