@@ -5,16 +5,10 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DeviceNode } from './spec.js';
 
-export interface HostDevice {
-  path: string;
-  type: 'c' | 'b';
-  major: number;
-  minor: number;
-  fileMode: number;
-  uid: number;
-  gid: number;
-}
+/** A device node as the runtime spec lists it. */
+export type HostDevice = DeviceNode;
 
 const SKIP = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
 

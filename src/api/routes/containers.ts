@@ -10,6 +10,7 @@ import { goJson } from '../json.js';
 import { repoTag } from './images.js';
 import { createContainer, type ContainerCreateOptions, type MountOption } from '../../engine/container-create.js';
 import { inspectContainer } from '../../engine/container-inspect.js';
+import type { HostConfigRecord } from '../../runtime/container-store.js';
 import { archivePath, containerPathNotFound, extractArchive, isDirStat, pathStat, withContainerRoot, type PathStat } from '../../engine/container-copy.js';
 import { listContainers } from '../../engine/container-list.js';
 import {
@@ -82,28 +83,18 @@ interface CreateBody extends Omit<ContainerConfig, 'Cmd' | 'Entrypoint' | 'StopT
     GroupAdd?: string[] | null;
     ConsoleSize?: [number, number] | null;
     Tmpfs?: Record<string, string> | null;
-    Privileged?: boolean;
+    /** As Go decodes them: a list or one string. */
     CapAdd?: unknown;
     CapDrop?: unknown;
-    SecurityOpt?: string[] | null;
     Ulimits?: { Name?: string; Soft?: number; Hard?: number }[] | null;
-    ShmSize?: number;
-    Memory?: number;
-    MemorySwap?: number;
-    MemoryReservation?: number;
-    NanoCpus?: number;
-    CpuShares?: number;
-    CpusetCpus?: string;
-    PidsLimit?: number | null;
-    ExtraHosts?: string[] | null;
-    Sysctls?: Record<string, string> | null;
     Devices?: { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
     PortBindings?: Record<string, unknown> | null;
-    PidMode?: string;
-    IpcMode?: string;
-    UTSMode?: string;
-  } | null;
+    Sysctls?: Record<string, string> | null;
+  } & NullablePick<HostConfigRecord, 'Privileged' | 'SecurityOpt' | 'ShmSize' | 'Memory' | 'MemorySwap' | 'MemoryReservation' | 'NanoCpus' | 'CpuShares' | 'CpusetCpus' | 'PidsLimit' | 'ExtraHosts' | 'PidMode' | 'IpcMode' | 'UTSMode'> | null;
 }
+
+/** The fields as a client may send them: any may be left out or null. */
+type NullablePick<T, K extends keyof T> = { [P in K]?: T[P] | null };
 
 /** The create request body as the engine's create options. */
 function createOptions(body: CreateBody, name: string, call: Call): ContainerCreateOptions {
