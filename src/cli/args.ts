@@ -233,6 +233,7 @@ const ALIASES: Record<string, string[]> = {
   restart: ['container restart', 'restart'],
   rename: ['container rename', 'rename'],
   cp: ['container cp', 'cp'],
+  top: ['container top', 'top'],
   kill: ['container kill', 'kill'],
   wait: ['container wait', 'wait'],
   logs: ['container logs', 'logs'],

@@ -382,3 +382,18 @@ test('cp between a container and the host, as docker cp does it', async (t) => {
   await refused([at('f.txt'), at('g.txt')], 'must specify at least one container source\n');
   await refused(['c1:/a', 'c2:/b'], 'copying between containers is not supported\n');
 });
+
+test('top lists the container processes as ps shows them, laid out as docker top', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  ok(await s.berth('run', '-d', '--name', 't1', 'busybox', 'sleep', '300'));
+  const pid = ok(await s.berth('inspect', '-f', '{{.State.Pid}}', 't1')).trim();
+  const out = ok(await s.berth('top', 't1')).split('\n');
+  assert.equal(out[0], 'UID                 PID                 PPID                C                   STIME               TTY                 TIME                CMD');
+  assert.match(out[1]!, new RegExp(`^root {16}${pid} +\\d+ .* sleep 300$`));
+  assert.equal(out.length, 3);
+  assert.equal(ok(await s.berth('top', 't1', '-o', 'pid,comm')), `PID                 COMMAND\n${pid.padEnd(20)}sleep\n`);
+  ok(await s.berth('create', '--name', 't2', 'busybox', 'true'));
+  const r = await s.berth('top', 't2');
+  assert.match(r.stderr, /^Error response from daemon: Container [0-9a-f]{64} is not running\n$/);
+});

@@ -10,6 +10,7 @@ import { goJson } from '../json.js';
 import { repoTag } from './images.js';
 import { createContainer, type ContainerCreateOptions, type MountOption } from '../../engine/container-create.js';
 import { inspectContainer } from '../../engine/container-inspect.js';
+import { topContainer } from '../../engine/container-top.js';
 import type { HostConfigRecord } from '../../runtime/container-store.js';
 import { archivePath, containerPathNotFound, extractArchive, isDirStat, pathStat, withContainerRoot, type PathStat } from '../../engine/container-copy.js';
 import { listContainers } from '../../engine/container-list.js';
@@ -236,6 +237,10 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
 
   r.get('/containers/{name:.*}/json', (call) => {
     call.sendJson(200, inspectContainer(engine, call.params.name!, { size: call.query.bool('size') }));
+  });
+
+  r.get('/containers/{name:.*}/top', (call) => {
+    call.sendJson(200, topContainer(engine, call.params.name!, call.query.get('ps_args') || undefined));
   });
 
   r.get('/containers/{name:.*}/changes', (call) => {
