@@ -90,6 +90,9 @@ function stripTag(image: string): string {
   }
 }
 
+/** The filter keys Docker's events accept. */
+export const EVENT_FILTERS = ['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume'];
+
 /** Docker's daemon/events Filter: which events a /events request wants. */
 export function eventMatcher(filters: Filters): (e: StoredEvent) => boolean {
   const has = (k: string) => (filters.get(k)?.length ?? 0) > 0;

@@ -234,6 +234,7 @@ const ALIASES: Record<string, string[]> = {
   rename: ['container rename', 'rename'],
   cp: ['container cp', 'cp'],
   top: ['container top', 'top'],
+  events: ['system events', 'events'],
   kill: ['container kill', 'kill'],
   wait: ['container wait', 'wait'],
   logs: ['container logs', 'logs'],

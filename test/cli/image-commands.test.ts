@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { newStore, tempDir } from '../helpers/berth.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { berthBin, fixturesDir } from '../helpers/paths.js';
 import { makeRootfsTar } from '../helpers/rootfs.js';
 
 const fx = (name: string, ext: 'stdout' | 'stderr' | 'rc') => readFileSync(join(fixturesDir(), 'cli-28.2.2', `${name}.${ext}`), 'utf8');
@@ -223,4 +224,37 @@ test('import with changes and message: config and history as Docker writes them'
   assert.match(row!.slice(head!.indexOf('SIZE')), /^[\d.]+MB {4}/);
   const bad = await s.berth('import', '-c', 'RUN echo', rootfs);
   assert.deepEqual([bad.code, bad.stderr], [1, 'Error response from daemon: RUN is not a valid change command\n']);
+});
+
+test('events: the past with --since/--until, filters and --format, then new ones until a signal', async (t) => {
+  const s = newStore();
+  t.after(s.cleanup);
+  assert.equal((await s.berth('load', '-i', join(fixturesDir(), 'archives', 'two-images.tar'))).code, 0);
+  const t0 = (Date.now() / 1000).toFixed(3);
+  assert.equal((await s.berth('tag', 'lab/other:1', 'evt/a:1')).code, 0);
+  assert.equal((await s.berth('rmi', 'evt/a:1')).code, 0);
+  const id = (await s.berth('inspect', '-f', '{{.Id}}', 'lab/other:1')).stdout.trim();
+  let r = await s.berth('events', '--since', t0, '--until', '0s');
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}(Z|[+-]\\d\\d:\\d\\d) image tag ${id} \\(name=evt/a:1\\)$`));
+  assert.match(lines[1]!, / image untag sha256:[0-9a-f]{64} \(name=evt\/a:1\)$/);
+  r = await s.berth('events', '--since', t0, '--until', '0s', '--filter', 'event=untag', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Scope}}');
+  assert.equal(r.stdout, 'image untag evt/a:1 local\n');
+  r = await s.berth('events', '--since', t0, '--until', '0s', '--filter', 'event=tag', '--format', 'json');
+  const m = JSON.parse(r.stdout) as { status: string; Type: string; Action: string; Actor: { ID: string }; timeNano: number };
+  assert.deepEqual([m.status, m.Type, m.Action, m.Actor.ID], ['tag', 'image', 'tag', id]);
+  r = await s.berth('events', '--filter', 'bogus=1', '--until', '0s');
+  assert.deepEqual([r.code, r.stderr], [1, "Error response from daemon: Invalid filter 'bogus'\n"]);
+  // Streaming: what other processes record comes as it happens; a signal ends it.
+  const child = spawn(process.execPath, [berthBin, '--root', s.root, 'events', '--filter', 'type=image'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  await new Promise((res) => setTimeout(res, 1000));
+  assert.equal((await s.berth('tag', 'lab/other:1', 'evt/live:1')).code, 0);
+  for (let i = 0; i < 100 && !out.includes('evt/live:1'); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.match(out, / image tag sha256:[0-9a-f]{64} \(name=evt\/live:1\)\n$/);
+  child.kill('SIGINT');
+  assert.equal(await new Promise((res) => child.once('exit', res)), 0);
 });

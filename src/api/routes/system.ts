@@ -3,11 +3,11 @@ import type { ApiContext } from '../server.js';
 import type { Call } from '../call.js';
 import { badRequest } from '../errors.js';
 import { parseFiltersParam } from '../http.js';
-import { eventJson, eventMatcher } from '../events.js';
+import { EVENT_FILTERS, eventJson, eventMatcher } from '../events.js';
 import { infoResponse, versionResponse } from '../info.js';
 import { summaryFor } from './images.js';
 import { diskUsage } from '../../engine/df.js';
-import { parseTimestamp } from '../../engine/filters.js';
+import { parseTimestamp, validateFilters } from '../../engine/filters.js';
 import { verifyLogin, type AuthConfig } from '../../engine/login.js';
 import type { StoredEvent } from '../../store/events.js';
 
@@ -61,6 +61,7 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
 
   r.get('/events', async (call) => {
     const filters = parseFiltersParam(call.query.get('filters'));
+    validateFilters(filters, EVENT_FILTERS);
     const since = eventTimeUs(call.query.get('since'));
     const until = eventTimeUs(call.query.get('until'));
     const nowUs = Date.now() * 1000;
