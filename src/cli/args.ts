@@ -235,6 +235,7 @@ const ALIASES: Record<string, string[]> = {
   cp: ['container cp', 'cp'],
   top: ['container top', 'top'],
   events: ['system events', 'events'],
+  port: ['container port', 'port'],
   kill: ['container kill', 'kill'],
   wait: ['container wait', 'wait'],
   logs: ['container logs', 'logs'],

@@ -13,7 +13,7 @@ import { loadNative, type NativeStat } from '../archive/native.js';
 import { extractTar } from '../archive/extract.js';
 import { layerFromDirectory } from '../archive/layer-writer.js';
 import { containerFs } from '../runtime/container-files.js';
-import { isRunning } from '../runtime/container-store.js';
+import { containerEvent, isRunning } from '../runtime/container-store.js';
 import { getContainer } from './containers.js';
 import { rfc3339Nano } from '../runtime/time.js';
 
@@ -39,9 +39,12 @@ export async function withContainerRoot<T>(
   engine: EngineCore,
   input: string,
   fn: (resolve: (path: string, follow?: boolean) => ContainerPath) => Promise<T>,
+  /** The container event to record, as Docker's daemon does (archive-path, extract-to-dir). */
+  action?: 'archive-path' | 'extract-to-dir',
 ): Promise<T> {
   const row = getContainer(engine, input);
   if (row.state === 'removing' || row.state === 'dead') throw conflict(`container ${row.id} is marked for removal`);
+  if (action) engine.store.tx(() => containerEvent(engine.store, row, action));
   const run = async (root: string): Promise<T> => {
     const n = loadNative();
     const rootFd = n.openRoot(root);

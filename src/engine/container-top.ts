@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import type { EngineCore } from './engine.js';
 import { conflict, invalidArgument } from '../image/errors.js';
-import { isRunning } from '../runtime/container-store.js';
+import { containerEvent, isRunning } from '../runtime/container-store.js';
 import { containerPaths } from '../runtime/container-files.js';
 import { Runc } from '../runtime/runc.js';
 import { getContainer } from './containers.js';
@@ -20,6 +20,7 @@ export function topContainer(engine: EngineCore, input: string, psArgs = '-ef'):
   const pids = new Set((JSON.parse(runc.run('ps', ['ps', '--format', 'json', row.id]) || '[]') as number[]).map(String));
   const args = psArgs.split(/\s+/).filter(Boolean);
   const ps = spawnSync('ps', args, { encoding: 'utf8' });
+  engine.store.tx(() => containerEvent(engine.store, row, 'top'));
   if (ps.error || ps.status !== 0) {
     throw invalidArgument(`Error running ps: ${ps.error?.message ?? 'exit status ' + String(ps.status)}: ${(ps.stderr ?? '').trim()}`);
   }

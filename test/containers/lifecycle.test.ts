@@ -397,3 +397,16 @@ test('top lists the container processes as ps shows them, laid out as docker top
   const r = await s.berth('top', 't2');
   assert.match(r.stderr, /^Error response from daemon: Container [0-9a-f]{64} is not running\n$/);
 });
+
+test('port: nothing is published on the host network, as docker port says it', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  ok(await s.berth('create', '--name', 'p1', 'busybox', 'true'));
+  assert.deepEqual([(await s.berth('port', 'p1')).code, (await s.berth('port', 'p1')).stdout], [0, '']);
+  let r = await s.berth('port', 'p1', '80');
+  assert.deepEqual([r.code, r.stderr], [1, "Error: No public port '80' published for p1\n"]);
+  r = await s.berth('container', 'port', 'p1', 'abc/tcp');
+  assert.deepEqual([r.code, r.stderr], [1, 'Error: invalid port (abc): strconv.ParseUint: parsing "abc": invalid syntax\n']);
+  r = await s.berth('port', 'nope');
+  assert.deepEqual([r.code, r.stderr], [1, 'Error response from daemon: No such container: nope\n']);
+});

@@ -278,7 +278,7 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
         if (!out.started) throw err;
         call.destroy();
       }
-    });
+    }, 'archive-path');
   });
 
   r.put('/containers/{name:.*}/archive', async (call) => {
@@ -289,7 +289,7 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
       if (!isDirStat(p.stat)) throw badRequest('extraction point is not a directory');
       // Without copyUIDGID, what is extracted belongs to the container's root (this process).
       await extractArchive(call.body(), `${p.dir}/${p.name}`, call.query.bool('copyUIDGID'));
-    });
+    }, 'extract-to-dir');
     call.sendEmpty(200);
   });
 

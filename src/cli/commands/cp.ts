@@ -89,7 +89,7 @@ export default async function cp(argv: string[], ctx: CliContext, name = 'cp'): 
         if (endsWithSlash(dst.path) || !hostStat(parent, true)?.isDirectory()) throw new CliError('no such directory');
         await extractArchive(archivePath(fromPath, nameOf(dst.path)), parent, archive);
       }
-    });
+    }, 'archive-path');
     return 0;
   }
 
@@ -99,7 +99,7 @@ export default async function cp(argv: string[], ctx: CliContext, name = 'cp'): 
       const to = resolve(inContainer(dst.path || '/'), true);
       if (!isDirStat(to.stat)) throw new CliError(`destination "${container}:${inContainer(dst.path)}" must be a directory`);
       await extractArchive(process.stdin, join(to.dir, to.name), true);
-    });
+    }, 'extract-to-dir');
     return 0;
   }
   const source = resolvePath(src.path);
@@ -118,6 +118,6 @@ export default async function cp(argv: string[], ctx: CliContext, name = 'cp'): 
       if (endsWithSlash(dst.path) || to.dir === '') throw new CliError('no such directory');
       await extractArchive(archivePath(source, to.name, owner), to.dir, true);
     }
-  });
+  }, 'extract-to-dir');
   return 0;
 }
