@@ -3,8 +3,7 @@
  * names byte-sorted), headers made as Docker's pkg/archive makes them, plus explicit
  * normalisations (clamped or fixed mtimes, fixed owner) so equal content gives equal digests.
  */
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { invalidArgument } from '../image/errors.js';
 import {
@@ -170,8 +169,18 @@ interface Walked {
   abs: Buffer;
 }
 
+/** Whether an error says the path went away (a running container's files come and go). */
+const vanished = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
 async function* walkDirectory(absDir: Buffer, relDir: string): AsyncGenerator<Walked> {
-  const names = (await readdir(absDir, { encoding: 'buffer' })).sort(Buffer.compare);
+  let listed: Buffer[];
+  try {
+    listed = await readdir(absDir, { encoding: 'buffer' });
+  } catch (err) {
+    if (vanished(err)) return;
+    throw err;
+  }
+  const names = listed.sort(Buffer.compare);
   for (const nameBuf of names) {
     const name = decodeRaw(nameBuf);
     const rel = relDir === '' ? name : `${relDir}/${name}`;
@@ -199,7 +208,14 @@ async function* directoryToTar(dir: string, opts: DirectoryLayerOptions): AsyncG
       continue;
     }
     const { rel, abs } = next.value;
-    const st = await lstat(abs, { bigint: true });
+    // What is gone by the time the walk reaches it is left out, as if it had not been there.
+    let st;
+    try {
+      st = await lstat(abs, { bigint: true });
+    } catch (err) {
+      if (vanished(err)) continue;
+      throw err;
+    }
     const kind = kindOf(Number(st.mode));
     if (kind === undefined) continue; // sockets: Docker logs and skips them
 
@@ -212,7 +228,14 @@ async function* directoryToTar(dir: string, opts: DirectoryLayerOptions): AsyncG
       size: kind === 'file' ? Number(st.size) : 0,
       mtime: tarTimeFromNs(st.mtimeNs),
     };
-    if (kind === 'symlink') facts.linkname = decodeRaw(await readlink(abs, { encoding: 'buffer' }));
+    if (kind === 'symlink') {
+      try {
+        facts.linkname = decodeRaw(await readlink(abs, { encoding: 'buffer' }));
+      } catch (err) {
+        if (vanished(err)) continue;
+        throw err;
+      }
+    }
     if (kind === 'char' || kind === 'block') [facts.devmajor, facts.devminor] = devMajorMinor(st.rdev);
     let header = dockerFileHeader(facts, conv);
 
@@ -228,7 +251,17 @@ async function* directoryToTar(dir: string, opts: DirectoryLayerOptions): AsyncG
       if (first !== undefined) header = { ...header, type: TarType.Link, linkname: first, size: 0 };
       else seen.set(key, header.name);
     }
-    if (header.type === TarType.File && (header.size ?? 0) > 0) body = () => createReadStream(abs);
+    if (header.type === TarType.File && (header.size ?? 0) > 0) {
+      // Opened before its header goes out, so a file removed meanwhile is skipped, not half-written.
+      let fh: FileHandle;
+      try {
+        fh = await open(abs, 'r');
+      } catch (err) {
+        if (vanished(err)) continue;
+        throw err;
+      }
+      body = () => fh.createReadStream();
+    }
 
     let opaque: TarHeaderInit | undefined;
     if (opts.overlayWhiteouts) {

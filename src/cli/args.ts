@@ -236,6 +236,8 @@ const ALIASES: Record<string, string[]> = {
   top: ['container top', 'top'],
   events: ['system events', 'events'],
   port: ['container port', 'port'],
+  pause: ['container pause', 'pause'],
+  unpause: ['container unpause', 'unpause'],
   kill: ['container kill', 'kill'],
   wait: ['container wait', 'wait'],
   logs: ['container logs', 'logs'],

@@ -122,7 +122,7 @@ export function inspectRow(engine: EngineCore, row: ContainerRow, opts: { size?:
     State: {
       Status: status,
       Running: running,
-      Paused: false,
+      Paused: status === 'paused',
       Restarting: false,
       OOMKilled: false,
       Dead: status === 'dead',

@@ -9,6 +9,7 @@ import { containerFs } from '../runtime/container-files.js';
 import { parseRfc3339, ZERO_TIME } from '../runtime/time.js';
 import { lookupImage } from './resolve.js';
 import type { Filters } from './filters.js';
+import { isFrozen } from '../runtime/freezer.js';
 
 export interface ContainerSummary {
   Id: string;
@@ -33,7 +34,7 @@ const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exi
 
 /** Docker's State.StateString. */
 export function stateString(row: ContainerRow): string {
-  if (isRunning(row)) return 'running';
+  if (isRunning(row)) return isFrozen(row.id) ? 'paused' : 'running';
   if (row.state === 'removing') return 'removing';
   if (row.state === 'dead') return 'dead';
   if (!row.started) return 'created';
@@ -65,7 +66,7 @@ export function timeMs(s: string): number {
 
 /** Docker's State.String (the STATUS column). */
 export function statusString(row: ContainerRow, now = Date.now()): string {
-  if (isRunning(row)) return `Up ${goDuration(now - timeMs(row.started))}`;
+  if (isRunning(row)) return `Up ${goDuration(now - timeMs(row.started))}${isFrozen(row.id) ? ' (Paused)' : ''}`;
   if (row.state === 'removing') return 'Removal In Progress';
   if (row.state === 'dead') return 'Dead';
   if (!row.started) return 'Created';
@@ -132,7 +133,7 @@ export function listContainers(engine: EngineCore, opts: ListOptions = {}): Cont
   for (const row of rows) {
     if (limit !== undefined && out.length >= limit) break;
     const state = stateString(row);
-    if (!all && state !== 'running') continue;
+    if (!all && state !== 'running' && state !== 'paused') continue;
     const spec = parseSpec(row);
     const labels = row.labels ? (JSON.parse(row.labels) as Record<string, string>) : {};
     const name = row.name;

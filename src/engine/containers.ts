@@ -27,6 +27,7 @@ import { containerFs, containerPaths, removeContainer } from '../runtime/contain
 import { Runc, trackChild } from '../runtime/runc.js';
 import { Snapshots } from '../runtime/snapshots.js';
 import { hostInfo, type SnapshotterKind } from '../runtime/detect.js';
+import { isFrozen } from '../runtime/freezer.js';
 import { containerGroups, resolveUser } from '../runtime/user.js';
 import { mkdirAllIn } from '../runtime/rootfs.js';
 import { buildSpec, DEFAULT_PATH_ENV } from '../runtime/spec.js';
@@ -413,7 +414,7 @@ function runcFor(store: Store, id: string): Runc {
   return new Runc(containerPaths(store, id).runDir);
 }
 
-function signalContainer(store: Store, row: ContainerRow, sig: number): void {
+function signalContainer(store: Store, row: ContainerRow, sig: number, opts: { thaw?: boolean } = {}): void {
   try {
     runcFor(store, row.id).kill(row.id, sig);
   } catch (err) {
@@ -421,6 +422,31 @@ function signalContainer(store: Store, row: ContainerRow, sig: number): void {
     if (initAlive(row)) process.kill(row.pid, sig);
     else if (!/not running|does not exist|container not running/i.test((err as Error).message)) throw err;
   }
+  // A paused container receives a stop or a kill once it is thawed, as Docker does it.
+  if ((opts.thaw || sig === 9) && isFrozen(row.id)) {
+    try {
+      runcFor(store, row.id).run('resume', ['resume', row.id]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+}
+
+/** `pause`: freezes a running container's processes (runc pause). */
+export function pauseContainer(engine: EngineCore, input: string): void {
+  const row = getContainer(engine, input);
+  if (!isRunning(row)) throw conflict(`Container ${row.id} is not running`);
+  if (isFrozen(row.id)) throw conflict(`Container ${row.id} is already paused`);
+  runcFor(engine.store, row.id).run('pause', ['pause', row.id]);
+  engine.store.tx(() => containerEvent(engine.store, row, 'pause'));
+}
+
+/** `unpause`: thaws a paused container. */
+export function unpauseContainer(engine: EngineCore, input: string): void {
+  const row = getContainer(engine, input);
+  if (!isRunning(row) || !isFrozen(row.id)) throw conflict(`Container ${row.id} is not paused`);
+  runcFor(engine.store, row.id).run('resume', ['resume', row.id]);
+  engine.store.tx(() => containerEvent(engine.store, row, 'unpause'));
 }
 
 /** Polls until the container is no longer running (or gone); returns its row, if any. */
@@ -463,7 +489,7 @@ export async function stopContainer(engine: EngineCore, input: string, opts: { t
   const timeout = opts.timeout ?? cfgTimeout ?? 10;
   const sig = opts.signal ? parseSignal(opts.signal) : stopSignalOf(row);
   try {
-    signalContainer(store, row, sig);
+    signalContainer(store, row, sig, { thaw: true });
   } catch {
     /* fall through to the kill */
   }
@@ -665,8 +691,9 @@ export function containerCounts(engine: EngineCore): { total: number; running: n
   const store = engine.store;
   reconcileAll(store);
   const rows = store.db.prepare('SELECT * FROM containers').all() as ContainerRow[];
-  const running = rows.filter((r) => isRunning(r)).length;
-  return { total: rows.length, running, paused: 0, stopped: rows.length - running };
+  const up = rows.filter((r) => isRunning(r));
+  const paused = up.filter((r) => isFrozen(r.id)).length;
+  return { total: rows.length, running: up.length - paused, paused, stopped: rows.length - up.length };
 }
 
 export function readMonitorLog(engine: EngineCore, id: string): string {

@@ -14,6 +14,7 @@ import { containerEnv, getContainer, type AttachIo } from './containers.js';
 import { within } from '../runtime/time.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processLimits } from './container-limits.js';
+import { isFrozen } from '../runtime/freezer.js';
 import { allCapabilities } from '../runtime/capabilities.js';
 
 export interface ExecOptions {
@@ -44,6 +45,7 @@ export async function execInContainer(engine: EngineCore, input: string, opts: E
   if (opts.cmd.length === 0) throw invalidArgument('No exec command specified');
   const row = getContainer(engine, input);
   if (!isRunning(row)) throw conflict(`container ${row.id} is not running`);
+  if (isFrozen(row.id)) throw conflict(`Container ${input} is paused, unpause the container before exec`);
   const spec = parseSpec(row);
   const cfg = spec.Config;
   const paths = containerPaths(store, row.id);

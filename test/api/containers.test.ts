@@ -215,6 +215,12 @@ test('docker restart and docker rename through the API', { skip }, async (t) => 
   r = await s.docker(['top', 'a1', '-o', 'pid,args']);
   assert.deepEqual([r.code, r.stdout.split('\n')[0]], [0, 'PID                 COMMAND']);
   assert.match(r.stdout.split('\n')[1]!, /^\d+ +sleep 600$/);
+  r = await s.docker(['pause', 'a1']);
+  assert.deepEqual([r.code, r.stdout], [0, 'a1\n']);
+  assert.equal((await s.docker(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'a1'])).stdout, 'paused true\n');
+  assert.match((await s.docker(['ps', '--format', '{{.Status}}'])).stdout, /\(Paused\)\n$/);
+  r = await s.docker(['unpause', 'a1']);
+  assert.deepEqual([r.code, r.stdout], [0, 'a1\n']);
   r = await s.docker(['rename', 'a1', 'b1']);
   assert.deepEqual([r.code, r.stderr], [0, '']);
   assert.equal((await s.docker(['ps', '--format', '{{.Names}}'])).stdout, 'b1\n');

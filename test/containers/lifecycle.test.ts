@@ -410,3 +410,37 @@ test('port: nothing is published on the host network, as docker port says it', a
   r = await s.berth('port', 'nope');
   assert.deepEqual([r.code, r.stderr], [1, 'Error response from daemon: No such container: nope\n']);
 });
+
+test('pause and unpause freeze the processes; ps, inspect, exec, stop and kill deal with a paused container as Docker does', async (t) => {
+  const s = await storeWithBusybox();
+  t.after(s.cleanup);
+  ok(await s.berth('run', '-d', '--name', 'z1', 'busybox', 'sh', '-c', 'while :; do date +%s%N > /tick; sleep 0.05; done'));
+  assert.equal(ok(await s.berth('pause', 'z1')), 'z1\n');
+  const id = ok(await s.berth('inspect', '-f', '{{.Id}}', 'z1')).trim();
+  let r = await s.berth('pause', 'z1');
+  assert.deepEqual([r.code, r.stderr], [1, `Error response from daemon: Container ${id} is already paused\n`]);
+  assert.equal(ok(await s.berth('inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.State.Paused}}', 'z1')), 'paused true true\n');
+  assert.match(ok(await s.berth('ps', '--format', '{{.Names}} {{.State}} {{.Status}}')), /^z1 paused Up .* \(Paused\)\n$/);
+  assert.equal(ok(await s.berth('ps', '-q', '--filter', 'status=paused')), `${id.slice(0, 12)}\n`);
+  assert.match(ok(await s.berth('info')), /^ {2}Running: 0\n {2}Paused: 1\n/m);
+  r = await s.berth('exec', 'z1', 'true');
+  assert.deepEqual([r.code, r.stderr], [1, 'Error response from daemon: Container z1 is paused, unpause the container before exec\n']);
+  // Frozen: the loop does not move.
+  const frozen = ok(await s.run(['cp', 'z1:/tick', '-'])).toString();
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(ok(await s.run(['cp', 'z1:/tick', '-'])).toString(), frozen);
+  assert.equal(ok(await s.berth('unpause', 'z1')), 'z1\n');
+  r = await s.berth('unpause', 'z1');
+  assert.deepEqual([r.code, r.stderr], [1, `Error response from daemon: Container ${id} is not paused\n`]);
+  assert.equal(ok(await s.berth('inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'z1')), 'running false\n');
+  // A paused container is stopped or killed all the same.
+  ok(await s.berth('pause', 'z1'));
+  ok(await s.berth('stop', '-t', '1', 'z1'));
+  assert.equal(ok(await s.berth('inspect', '-f', '{{.State.Status}}', 'z1')), 'exited\n');
+  ok(await s.berth('start', 'z1'));
+  ok(await s.berth('pause', 'z1'));
+  ok(await s.berth('kill', 'z1'));
+  assert.equal(ok(await s.berth('inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'z1')), 'exited 137\n');
+  r = await s.berth('pause', 'z1');
+  assert.deepEqual([r.code, r.stderr], [1, `Error response from daemon: Container ${id} is not running\n`]);
+});

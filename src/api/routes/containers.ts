@@ -21,8 +21,10 @@ import {
   pruneContainers,
   relayAttach,
   removeContainerOp,
+  pauseContainer,
   renameContainer,
   restartContainer,
+  unpauseContainer,
   startContainer,
   stopContainer,
   waitContainer,
@@ -479,6 +481,16 @@ export function containerRoutes(r: Router, ctx: ApiContext): void {
 
   r.post('/containers/{name:.*}/restart', async (call) => {
     await restartContainer(engine, call.params.name!, { timeout: call.query.int('t'), signal: call.atLeast('1.42') ? call.query.get('signal') || undefined : undefined });
+    call.sendEmpty(204);
+  });
+
+  r.post('/containers/{name:.*}/pause', (call) => {
+    pauseContainer(engine, call.params.name!);
+    call.sendEmpty(204);
+  });
+
+  r.post('/containers/{name:.*}/unpause', (call) => {
+    unpauseContainer(engine, call.params.name!);
     call.sendEmpty(204);
   });
 
