@@ -4,7 +4,7 @@
  * container sees (/proc/PID/root, so its tmpfs and bind mounts are included) or, for a stopped
  * one, its layers mounted for the time of the copy.
  */
-import { closeSync, readlinkSync } from 'node:fs';
+import { closeSync, constants as fsConstants, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EngineCore } from './engine.js';
@@ -17,9 +17,7 @@ import { containerEvent, isRunning } from '../runtime/container-store.js';
 import { getContainer } from './containers.js';
 import { rfc3339Nano } from '../runtime/time.js';
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFLNK = 0o120000;
+const { S_IFMT, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFBLK, S_IFCHR } = fsConstants;
 
 /** A path of the container: the directory holding it (held open) and its last name. */
 export interface ContainerPath {
@@ -107,17 +105,17 @@ function goFileMode(mode: number): number {
     case S_IFLNK:
       m += 2 ** 27;
       break;
-    case 0o010000:
-      m += 2 ** 25; // named pipe
+    case S_IFIFO:
+      m += 2 ** 25;
       break;
-    case 0o140000:
-      m += 2 ** 24; // socket
+    case S_IFSOCK:
+      m += 2 ** 24;
       break;
-    case 0o060000:
-      m += 2 ** 26; // block device
+    case S_IFBLK:
+      m += 2 ** 26;
       break;
-    case 0o020000:
-      m += 2 ** 26 + 2 ** 21; // character device
+    case S_IFCHR:
+      m += 2 ** 26 + 2 ** 21;
       break;
   }
   if (mode & 0o4000) m += 2 ** 23;
